@@ -58,7 +58,7 @@ UNPAVED_SURFACES: frozenset[str] = frozenset(
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Profile:
     """One travel mode.
 
