@@ -1,0 +1,1 @@
+"""Hromada Access dashboard (Streamlit): a thin UI over the :mod:`analysis` API."""

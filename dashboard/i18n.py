@@ -1,0 +1,86 @@
+"""Ukrainian/English labels of the dashboard (Ukrainian by default). One dictionary per language."""
+
+from __future__ import annotations
+
+LANGUAGES = {"uk": "Українська", "en": "English"}
+
+TEXT: dict[str, dict[str, str]] = {
+    "uk": {
+        "app_title": "Громада: доступ до послуг",
+        "language": "Мова / Language",
+        "hromada": "Громада",
+        "search_hromada": "Пошук громади (назва або код КАТОТТГ)",
+        "mode": "Спосіб пересування",
+        "mode_drive": "Автомобіль",
+        "mode_walk": "Пішки",
+        "network": "Дорожня мережа",
+        "no_network": "Немає (оцінка за прямою)",
+        "circuity": "Коефіцієнт звивистості доріг (для оцінки)",
+        "estimated_banner": "Дорожню мережу не завантажено: відстані та час — ОЦІНКА (пряма × {circuity:g}, {speed:g} км/год). Завантажте або імпортуйте дані OSM на сторінці «Дані».",
+        "routed_banner": "Відстані та час обчислено за дорожньою мережею OSM (спостережувана звивистість {circuity:.2f}).",
+        "page_coverage": "Карта доступності",
+        "target": "До чого рахувати",
+        "map_title": "Час до найближчої точки: {target}",
+        "table_title": "Населені пункти",
+        "download_csv": "Завантажити таблицю (CSV)",
+        "download_gpkg": "Завантажити GeoPackage (для QGIS)",
+        "col_name": "Населений пункт",
+        "col_population": "Населення",
+        "col_time": "Час, хв",
+        "col_distance": "Відстань, км",
+        "col_nearest": "Найближча точка",
+        "col_reachable": "Досяжно",
+        "col_method": "Метод",
+        "tiles": "Підкладка OpenStreetMap (потрібен інтернет)",
+        "computing": "Обчислення…",
+        "no_packs": "Не знайдено даних громад. Вкажіть теку з даними у змінній HROMADA_ACCESS_DATA.",
+        "error": "Помилка",
+        "sources": "Джерела: © учасники OpenStreetMap (ODbL); Кодифікатор КАТОТТГ; Реєстр ЦНАП Мінцифри; населення — Держстат (через KSE).",
+        "settlements_count": "Населених пунктів",
+        "population_total": "Населення",
+        "points_count": "Точок обслуговування",
+        "median_time": "Медіана часу, хв",
+    },
+    "en": {
+        "app_title": "Hromada Access",
+        "language": "Мова / Language",
+        "hromada": "Hromada",
+        "search_hromada": "Find a hromada (name or KATOTTG code)",
+        "mode": "Travel mode",
+        "mode_drive": "Car",
+        "mode_walk": "On foot",
+        "network": "Road network",
+        "no_network": "None (straight-line estimate)",
+        "circuity": "Road circuity factor (for estimates)",
+        "estimated_banner": "No road network loaded: distances and times are ESTIMATES (straight line × {circuity:g}, {speed:g} km/h). Download or import OSM data on the Data page.",
+        "routed_banner": "Distances and times routed on the OSM road network (observed circuity {circuity:.2f}).",
+        "page_coverage": "Access map",
+        "target": "Travel to",
+        "map_title": "Time to the nearest: {target}",
+        "table_title": "Settlements",
+        "download_csv": "Download table (CSV)",
+        "download_gpkg": "Download GeoPackage (for QGIS)",
+        "col_name": "Settlement",
+        "col_population": "Population",
+        "col_time": "Time, min",
+        "col_distance": "Distance, km",
+        "col_nearest": "Nearest point",
+        "col_reachable": "Reachable",
+        "col_method": "Method",
+        "tiles": "OpenStreetMap base map (needs internet)",
+        "computing": "Computing…",
+        "no_packs": "No hromada data found. Set the data folder in the HROMADA_ACCESS_DATA environment variable.",
+        "error": "Error",
+        "sources": "Sources: © OpenStreetMap contributors (ODbL); KATOTTG codifier; Mintsyfra ЦНАП registry; population — Ukrstat (via KSE).",
+        "settlements_count": "Settlements",
+        "population_total": "Population",
+        "points_count": "Service points",
+        "median_time": "Median time, min",
+    },
+}
+
+
+def tr(key: str, lang: str = "uk", **values) -> str:
+    """The label ``key`` in ``lang`` (falls back to Ukrainian, then to the key itself)."""
+    text = TEXT.get(lang, TEXT["uk"]).get(key) or TEXT["uk"].get(key) or key
+    return text.format(**values) if values else text
