@@ -12,7 +12,8 @@ How it works
    destination's off-network time. The result is exact: for every node, the fastest time to any destination of the
    category, including the destination's own off-network leg.
 3. **Path attributes.** From the shortest-path tree (predecessors) the network distance along the fastest path and
-   the destination reached are accumulated for all nodes at once by pointer jumping (O(N log depth), vectorised).
+   the destination reached are accumulated by walking up the tree from all origins in lock-step (vectorised; only
+   the arcs on the origins' paths are looked up).
 
 The distance reported is the length of the *fastest* route (not the shortest one), which is what a traveller drives.
 
@@ -31,7 +32,6 @@ import pandas as pd
 import pyproj
 from scipy import sparse
 from scipy.sparse import csgraph
-from scipy.spatial import cKDTree
 
 from analysis.errors import DataError
 from analysis.network import ProfileGraph, RoadNetwork
@@ -117,13 +117,9 @@ def snap_points(
     lon, lat = _point_lonlat(points)
     to_metric = pyproj.Transformer.from_crs("EPSG:4326", network.metric_crs, always_xy=True)
     x, y = to_metric.transform(lon, lat)
-    candidates = graph.node_usable & (graph.component_size[graph.component] >= min_component_nodes)
-    if not candidates.any():
-        candidates = graph.node_usable & (graph.component == np.argmax(graph.component_size))
-    if not candidates.any():
+    index, tree = graph.snap_index(network.nodes["x"].to_numpy(), network.nodes["y"].to_numpy(), min_component_nodes)
+    if tree is None:
         raise DataError(f"The road network has no roads usable in mode {get_profile(mode).name!r}.")
-    index = np.flatnonzero(candidates)
-    tree = cKDTree(np.column_stack([network.nodes["x"].to_numpy()[index], network.nodes["y"].to_numpy()[index]]))
     distance, position = tree.query(np.column_stack([x, y]))
     return Snap(node=index[position], distance_m=np.asarray(distance, dtype=float))
 
@@ -132,31 +128,33 @@ def _walk_seconds(distance_m: np.ndarray) -> np.ndarray:
     return np.asarray(distance_m, dtype=float) / (OFF_NETWORK_WALK_SPEED_KMH / 3.6)
 
 
-def _edge_lookup(matrix: sparse.csr_matrix, aligned: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """Values of ``aligned`` (parallel to ``matrix.data``) at (rows, cols); each pair must be an existing arc."""
-    n = matrix.shape[1]
-    row_of_entry = np.repeat(np.arange(matrix.shape[0], dtype=np.int64), np.diff(matrix.indptr))
-    keys = row_of_entry * n + matrix.indices.astype(np.int64)  # sorted: rows ascending, columns sorted per row
-    position = np.searchsorted(keys, rows.astype(np.int64) * n + cols.astype(np.int64))
-    return aligned[position]
+def _edge_lookup(graph: ProfileGraph, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Lengths (m) of the arcs (rows -> cols) of ``graph.reverse``; each pair must be an existing arc."""
+    position = np.searchsorted(graph.reverse_keys(), rows.astype(np.int64) * graph.n_nodes + cols.astype(np.int64))
+    return graph.reverse_length_m[position]
 
 
-def _jump(parent: np.ndarray, step: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Pointer jumping over a forest.
+def _walk_to_root(
+    graph: ProfileGraph, predecessors: np.ndarray, start: np.ndarray, stop: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Follow shortest-path-tree predecessors from ``start`` nodes up to the node whose predecessor is ``stop``
+    (the virtual source), all starts in lock-step. Returns the summed arc lengths (m) and the node reached.
 
-    ``parent[i]`` is i's parent (roots point to themselves) and ``step[i]`` the length of the arc i -> parent[i]
-    (0 at roots). Returns, for every node, the summed length to its root and the root. Each round halves the
-    remaining depth, so the cost is O(N log depth) in vectorised numpy operations.
+    Only the arcs on the requested paths are looked up, so the cost is (path depth) x (number of starts) in
+    vectorised steps, independent of the size of the network.
     """
-    parent = parent.copy()
-    total = step.astype(float).copy()
-    while True:
-        grand = parent[parent]
-        if np.array_equal(grand, parent):
-            return total, parent
-        # invariant: total[i] = length of the path i -> parent[i]; roots keep 0
-        total = total + total[parent]
-        parent = grand
+    current = start.astype(np.int64).copy()
+    total = np.zeros(len(current), dtype=float)
+    parent = predecessors[current]
+    active = np.flatnonzero((parent >= 0) & (parent != stop))
+    while len(active):
+        child = current[active]
+        parent = predecessors[child].astype(np.int64)
+        total[active] += _edge_lookup(graph, parent, child)
+        current[active] = parent
+        grand = predecessors[parent]
+        active = active[(grand >= 0) & (grand != stop)]
+    return total, current
 
 
 def _nearest_pass(
@@ -164,9 +162,11 @@ def _nearest_pass(
     dest_nodes: np.ndarray,
     dest_seconds: np.ndarray,
     limit_s: float,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """One multi-source pass: for every node, fastest seconds to any destination, network metres along that route,
-    and the index (into ``dest_nodes``) of the destination reached."""
+    origin_nodes: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One multi-source pass. For each origin node: fastest seconds to any destination (incl. the destination's
+    off-network leg), network metres along that route, and the index (into ``dest_nodes``) of the destination
+    reached (-1 if none)."""
     n = graph.n_nodes
     virtual = n
     # a virtual source joined to every destination node, weighted by the destination's off-network time;
@@ -178,26 +178,19 @@ def _nearest_pass(
     nodes_u = dest_nodes[chosen]
     weights = np.maximum(dest_seconds[chosen], 1e-9)
     reverse = graph.reverse
-    indptr = np.concatenate([reverse.indptr, [reverse.indptr[-1] + len(nodes_u)]]).astype(np.int64)
+    indptr = np.concatenate([reverse.indptr, [reverse.indptr[-1] + len(nodes_u)]]).astype(reverse.indptr.dtype)
     indices = np.concatenate([reverse.indices, nodes_u.astype(reverse.indices.dtype)])
     data = np.concatenate([reverse.data, weights])
     extended = sparse.csr_matrix((data, indices, indptr), shape=(n + 1, n + 1))
     dist, pred = csgraph.dijkstra(
         extended, directed=True, indices=virtual, return_predecessors=True, limit=limit_s
     )
-    dist = dist[:n]
-    pred = pred[:n].astype(np.int64)
-    on_network = (pred >= 0) & (pred != virtual)
-    step = np.zeros(n, dtype=float)
-    idx = np.flatnonzero(on_network)
-    step[idx] = _edge_lookup(reverse, graph.reverse_length_m, pred[idx], idx)
-    parent = np.where(on_network, pred, np.arange(n))
-    network_m, root = _jump(parent, step)
-    # root is a destination node (hanging off the virtual source) for reached nodes
+    seconds = dist[origin_nodes]
+    network_m, reached = _walk_to_root(graph, pred, origin_nodes, virtual)
     which = np.full(n + 1, -1, dtype=np.int64)
     which[nodes_u] = chosen
-    dest_index = np.where(np.isfinite(dist), which[root], -1)
-    return dist, network_m, dest_index, root
+    dest_index = np.where(np.isfinite(seconds), which[reached], -1)
+    return seconds, network_m, dest_index
 
 
 def _geodesic_km(lon1, lat1, lon2, lat2) -> np.ndarray:
@@ -315,13 +308,13 @@ def _nearest_for_group(
     limit = np.inf
     if cutoff_min is not None:
         limit = cutoff_min * 60.0
-    dist_s, network_m, dest_index, _ = _nearest_pass(graph, dest_snap.node, dest_seconds, limit)
     o_nodes = origin_snap.node
-    seconds = dist_s[o_nodes] + _walk_seconds(origin_snap.distance_m)
-    found = np.isfinite(dist_s[o_nodes]) & (dest_index[o_nodes] >= 0)
-    chosen = np.where(found, dest_index[o_nodes], 0)
+    network_s, o_network_m, o_dest = _nearest_pass(graph, dest_snap.node, dest_seconds, limit, o_nodes)
+    seconds = network_s + _walk_seconds(origin_snap.distance_m)
+    found = np.isfinite(network_s) & (o_dest >= 0)
+    chosen = np.where(found, o_dest, 0)
     d_snap_m = np.where(found, dest_snap.distance_m[chosen], np.nan)
-    net_km = np.where(found, network_m[o_nodes] / 1000.0, np.nan)
+    net_km = np.where(found, o_network_m / 1000.0, np.nan)
     total_km = net_km + (origin_snap.distance_m + np.nan_to_num(d_snap_m)) / 1000.0
     d_lon, d_lat = _point_lonlat(dests)
     straight = np.where(found, _geodesic_km(o_lon, o_lat, d_lon[chosen], d_lat[chosen]), np.nan)
@@ -396,24 +389,17 @@ def od_matrix(
     d_seconds = _walk_seconds(d_snap.distance_m)
     origin_ids = origins[id_column].to_numpy()
     dest_ids = destinations[id_column].to_numpy()
-    n = graph.n_nodes
-    arange = np.arange(n)
     frames = []
     for start in range(0, len(unique_nodes), chunk_size):
         block = unique_nodes[start : start + chunk_size]
         dist, pred = csgraph.dijkstra(graph.reverse, directed=True, indices=block, return_predecessors=True, limit=limit)
         for row, node in enumerate(block):
-            pred_row = pred[row].astype(np.int64)
-            on_net = pred_row >= 0
-            step = np.zeros(n)
-            idx = np.flatnonzero(on_net)
-            step[idx] = _edge_lookup(graph.reverse, graph.reverse_length_m, pred_row[idx], idx)
-            net_m, _ = _jump(np.where(on_net, pred_row, arange), step)
+            origin_net_m, _ = _walk_to_root(graph, pred[row], o_snap.node, stop=-1)
             for dest_position in np.flatnonzero(inverse == start + row):
                 seconds = dist[row][o_snap.node] + o_seconds + d_seconds[dest_position]
                 ok = np.isfinite(seconds) & (seconds <= limit)
                 snap_m = o_snap.distance_m + d_snap.distance_m[dest_position]
-                total_km = net_m[o_snap.node] / 1000.0 + snap_m / 1000.0
+                total_km = origin_net_m / 1000.0 + snap_m / 1000.0
                 if cutoff_km is not None:
                     ok &= total_km <= cutoff_km
                 frames.append(
@@ -421,7 +407,7 @@ def od_matrix(
                         {
                             "origin_id": origin_ids[ok],
                             "destination_id": dest_ids[dest_position],
-                            "network_distance_km": net_m[o_snap.node][ok] / 1000.0,
+                            "network_distance_km": origin_net_m[ok] / 1000.0,
                             "snap_distance_m": snap_m[ok],
                             "total_distance_km": total_km[ok],
                             "travel_time_min": seconds[ok] / 60.0,
