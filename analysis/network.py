@@ -67,9 +67,9 @@ def parse_oneway(oneway: pd.Series, highway: pd.Series, junction: pd.Series | No
     code[raw.isin(list(_ONEWAY_FORWARD)).to_numpy(dtype=bool)] = 1
     code[raw.isin(list(_ONEWAY_BACKWARD)).to_numpy(dtype=bool)] = -1
     untagged = (~raw.isin(list(_ONEWAY_FORWARD | _ONEWAY_BACKWARD | _ONEWAY_BOTH))).to_numpy(dtype=bool)
-    implied = highway.astype("string").isin(list(_IMPLIED_ONEWAY_HIGHWAYS)).to_numpy(dtype=bool)
+    implied = np.array(highway.astype("string").isin(list(_IMPLIED_ONEWAY_HIGHWAYS)), dtype=bool)
     if junction is not None:
-        implied |= junction.astype("string").isin(list(_IMPLIED_ONEWAY_JUNCTIONS)).to_numpy(dtype=bool)
+        implied = implied | np.array(junction.astype("string").isin(list(_IMPLIED_ONEWAY_JUNCTIONS)), dtype=bool)
     code[untagged & implied] = 1
     return code
 
@@ -122,10 +122,34 @@ class ProfileGraph:
     component: np.ndarray
     component_size: np.ndarray
     node_usable: np.ndarray
+    _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def n_nodes(self) -> int:
         return self.forward.shape[0]
+
+    def reverse_keys(self) -> np.ndarray:
+        """``row * n + col`` of every arc of :attr:`reverse`, in CSR order (sorted); built once."""
+        if "reverse_keys" not in self._cache:
+            n = self.n_nodes
+            rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(self.reverse.indptr))
+            self._cache["reverse_keys"] = rows * n + self.reverse.indices.astype(np.int64)
+        return self._cache["reverse_keys"]
+
+    def snap_index(self, x: np.ndarray, y: np.ndarray, min_component_nodes: int) -> tuple[np.ndarray, "object"]:
+        """Candidate nodes for snapping (usable, in components of >= ``min_component_nodes`` nodes; the largest
+        component if none is that large) and a KD-tree over them; built once per threshold."""
+        key = ("snap", int(min_component_nodes))
+        if key not in self._cache:
+            from scipy.spatial import cKDTree
+
+            candidates = self.node_usable & (self.component_size[self.component] >= min_component_nodes)
+            if not candidates.any():
+                candidates = self.node_usable & (self.component == np.argmax(self.component_size))
+            index = np.flatnonzero(candidates)
+            tree = cKDTree(np.column_stack([x[index], y[index]])) if len(index) else None
+            self._cache[key] = (index, tree)
+        return self._cache[key]
 
 
 def _csr_from_arrays(
@@ -199,7 +223,7 @@ class RoadNetwork:
     def _build_graph(self, profile: Profile, closed: np.ndarray | None) -> ProfileGraph:
         edges = self.edges
         n = self.n_nodes
-        speed = profile.edge_speeds_kmh(edges)
+        speed = profile.edge_speeds_kmh(edges, self.nodes)
         if closed is not None:
             bad = (closed < 0) | (closed >= len(edges))
             if bad.any():
