@@ -366,19 +366,20 @@ def build_network(
     for column in ("u", "v", "way_id", "highway"):
         if column not in segments.columns:
             raise DataError(f"Network segments need a {column!r} column; got {list(segments.columns)}.")
-    node_ids = nodes.index.to_numpy(dtype=np.int64)
-    if len(np.unique(node_ids)) != len(node_ids):
+    # (np.unique / np.isin on millions of int64 ids are slow; pandas hash indexes and one sort are not)
+    if nodes.index.has_duplicates:
         nodes = nodes[~nodes.index.duplicated()]
-        node_ids = nodes.index.to_numpy(dtype=np.int64)
-    segments = segments[segments["u"] != segments["v"]]
-    known = np.isin(segments["u"].to_numpy(dtype=np.int64), node_ids) & np.isin(
-        segments["v"].to_numpy(dtype=np.int64), node_ids
-    )
+    segments = segments[segments["u"].to_numpy() != segments["v"].to_numpy()]
+    node_index = pd.Index(nodes.index.to_numpy(dtype=np.int64))
+    seg_u = segments["u"].to_numpy(dtype=np.int64)
+    seg_v = segments["v"].to_numpy(dtype=np.int64)
+    known = (node_index.get_indexer(seg_u) >= 0) & (node_index.get_indexer(seg_v) >= 0)
     segments = segments[known].reset_index(drop=True)
+    seg_u, seg_v = seg_u[known], seg_v[known]
     if segments.empty:
         raise DataError("The area contains no roads: no way segment with known node locations was found.")
-    used = np.unique(np.concatenate([segments["u"].to_numpy(dtype=np.int64), segments["v"].to_numpy(dtype=np.int64)]))
-    nodes = nodes.loc[used]
+    used = np.sort(pd.unique(np.concatenate([seg_u, seg_v])))
+    nodes = nodes.iloc[node_index.get_indexer(used)]
     lon = nodes["lon"].to_numpy(dtype=float)
     lat = nodes["lat"].to_numpy(dtype=float)
     if not (np.isfinite(lon).all() and np.isfinite(lat).all()):
@@ -390,11 +391,10 @@ def build_network(
     node_table = pd.DataFrame({"osmid": used, "lon": lon, "lat": lat, "x": x, "y": y})
     for column in NODE_TAG_COLUMNS:
         if column in nodes.columns:
-            node_table[column] = nodes[column].astype("string").to_numpy()
+            node_table[column] = nodes[column].astype("string").array
 
-    position = pd.Series(np.arange(len(used)), index=used)
-    u = position.loc[segments["u"].to_numpy(dtype=np.int64)].to_numpy()
-    v = position.loc[segments["v"].to_numpy(dtype=np.int64)].to_numpy()
+    u = np.searchsorted(used, seg_u)
+    v = np.searchsorted(used, seg_v)
     _, _, length_m = _GEOD.inv(lon[u], lat[u], lon[v], lat[v])
     junction = segments["junction"] if "junction" in segments else None
     oneway = segments["oneway"] if "oneway" in segments else pd.Series([None] * len(segments))
@@ -403,7 +403,7 @@ def build_network(
             "u": u.astype(np.int64),
             "v": v.astype(np.int64),
             "way_id": segments["way_id"].to_numpy(dtype=np.int64),
-            "highway": segments["highway"].astype("string").to_numpy(),
+            "highway": segments["highway"].astype("string").array,
             "length_m": np.asarray(length_m, dtype=float),
             "maxspeed_kmh": parse_maxspeed_kmh(segments["maxspeed"])
             if "maxspeed" in segments
@@ -413,5 +413,5 @@ def build_network(
     )
     for column in WAY_TAG_COLUMNS:
         if column in segments.columns and column not in edge_table.columns:
-            edge_table[column] = segments[column].astype("string").to_numpy()
+            edge_table[column] = segments[column].astype("string").array
     return RoadNetwork(nodes=node_table, edges=edge_table, metric_crs=crs, source=source)
