@@ -58,7 +58,7 @@ from scipy.spatial import cKDTree
 from analysis.errors import DataError
 from analysis.network import RoadNetwork
 from analysis.profiles import Profile, get_profile
-from analysis.routing import _point_lonlat, _validate_points, _walk_seconds, od_matrix
+from analysis.routing import arc_values, multi_source_tree, od_matrix, point_lonlat, validate_points, walk_seconds
 
 #: Values of the OSM ``bridge`` tag that do NOT mean a bridge.
 _NOT_BRIDGE = {"", "no", "false", "0"}
@@ -131,42 +131,16 @@ def _jump(parent: np.ndarray, step: np.ndarray) -> tuple[np.ndarray, np.ndarray]
         parent = grand
 
 
-def _arc_values(matrix: sparse.csr_matrix, aligned: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """Values of ``aligned`` (parallel to ``matrix.data``) at existing arcs (rows -> cols) of a canonical CSR."""
-    n = matrix.shape[1]
-    row_of_entry = np.repeat(np.arange(matrix.shape[0], dtype=np.int64), np.diff(matrix.indptr))
-    keys = row_of_entry * n + matrix.indices.astype(np.int64)
-    return aligned[np.searchsorted(keys, rows.astype(np.int64) * n + cols.astype(np.int64))]
-
-
 def _multi_source(
     reverse: sparse.csr_matrix, dest_nodes: np.ndarray, dest_seconds: np.ndarray, limit_s: float = np.inf
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Fastest seconds from every node to any destination, the shortest-path-tree predecessor and the index of the
-    destination reached (-1 if none), with a virtual source joined to each destination node by its off-network time
-    (as :func:`analysis.routing._nearest_pass`, so times are identical)."""
+    """:func:`analysis.routing.multi_source_tree` plus the destination reached from *every* node (-1 if none),
+    found by pointer jumping to the tree roots."""
     n = reverse.shape[0]
-    if len(dest_nodes) == 0:
-        return np.full(n, np.inf), np.full(n, -9999, dtype=np.int64), np.full(n, -1, dtype=np.int64)
-    order = np.lexsort((dest_seconds, dest_nodes))
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = dest_nodes[order][1:] != dest_nodes[order][:-1]
-    chosen = order[first]
-    nodes_u = dest_nodes[chosen]
-    weights = np.maximum(dest_seconds[chosen], 1e-9)
-    indptr = np.concatenate([reverse.indptr, [reverse.indptr[-1] + len(nodes_u)]]).astype(np.int64)
-    indices = np.concatenate([reverse.indices, nodes_u.astype(reverse.indices.dtype)])
-    data = np.concatenate([reverse.data, weights])
-    extended = sparse.csr_matrix((data, indices, indptr), shape=(n + 1, n + 1))
-    dist, pred = csgraph.dijkstra(extended, directed=True, indices=n, return_predecessors=True, limit=limit_s)
-    dist = dist[:n]
-    pred = pred[:n].astype(np.int64)
-    on_network = (pred >= 0) & (pred != n)
-    _, root = _jump(np.where(on_network, pred, np.arange(n)), np.zeros(n))
-    which = np.full(n + 1, -1, dtype=np.int64)
-    which[nodes_u] = chosen
-    dest_index = np.where(np.isfinite(dist), which[root], -1)
-    return dist, np.where(on_network, pred, -1), dest_index
+    dist, pred, dest_of_node = multi_source_tree(reverse, dest_nodes, dest_seconds, limit_s)
+    _, root = _jump(np.where(pred >= 0, pred, np.arange(n)), np.zeros(n))
+    dest_index = np.where(np.isfinite(dist), dest_of_node[root], -1)
+    return dist, pred, dest_index
 
 
 def _route_segments(parent: np.ndarray, tree_edge: np.ndarray, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -316,8 +290,8 @@ class PlanningContext:
             As in :func:`analysis.routing.snap_points`.
         """
         started = time.perf_counter()
-        _validate_points(settlements, "Settlements", id_column)
-        _validate_points(service_points, "Service points", id_column)
+        validate_points(settlements, "Settlements", id_column)
+        validate_points(service_points, "Service points", id_column)
         if threshold_min is None or not threshold_min > 0:
             raise ValueError("threshold_min must be a positive number of minutes.")
         if group is not None:
@@ -328,35 +302,32 @@ class PlanningContext:
         profile = get_profile(mode)
         graph = network.graph(profile)
 
-        candidates = graph.node_usable & (graph.component_size[graph.component] >= min_component_nodes)
-        if not candidates.any():
-            candidates = graph.node_usable & (graph.component == np.argmax(graph.component_size))
-        if not candidates.any():
+        index, tree = graph.snap_index(network.nodes["x"].to_numpy(), network.nodes["y"].to_numpy(),
+                                       min_component_nodes)
+        if tree is None:
             raise DataError(f"The road network has no roads usable in mode {profile.name!r}.")
-        index = np.flatnonzero(candidates)
-        tree = cKDTree(np.column_stack([network.nodes["x"].to_numpy()[index], network.nodes["y"].to_numpy()[index]]))
         to_metric = pyproj.Transformer.from_crs("EPSG:4326", network.metric_crs, always_xy=True)
 
         def snap(frame: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
             if len(frame) == 0:
                 return np.zeros(0, dtype=np.int64), np.zeros(0)
-            lon, lat = _point_lonlat(frame)
+            lon, lat = point_lonlat(frame)
             x, y = to_metric.transform(lon, lat)
             distance, position = tree.query(np.column_stack([x, y]))
             return index[position].astype(np.int64), np.asarray(distance, dtype=float)
 
         o_node, o_m = snap(settlements)
         p_node, p_m = snap(points)
-        p_sec = _walk_seconds(p_m)
+        p_sec = walk_seconds(p_m)
         dist, pred, dest_index = _multi_source(graph.reverse, p_node, p_sec)
-        o_sec = _walk_seconds(o_m)
+        o_sec = walk_seconds(o_m)
         baseline = dist[o_node] + o_sec
         baseline_point = np.where(np.isfinite(baseline), dest_index[o_node], -1)
         baseline = np.where(baseline_point >= 0, baseline, np.inf)
 
         tree_edge = np.full(graph.n_nodes, -1, dtype=np.int64)
         idx = np.flatnonzero(pred >= 0)
-        tree_edge[idx] = _arc_values(graph.reverse, graph.reverse_edge_id, pred[idx], idx)
+        tree_edge[idx] = arc_values(graph, graph.reverse_edge_id, pred[idx], idx)
         path_owner, path_edge = _route_segments(pred, tree_edge, o_node)
 
         u = network.edges["u"].to_numpy(dtype=np.int64)
@@ -561,7 +532,7 @@ def scenario_times(context: PlanningContext, scenario: WhatIf) -> dict:
         raise DataError(f"New point id(s) already in use: {sorted(set(map(str, duplicates)))[:10]}.")
     if new_ids:
         new_node, new_m = context.snap_lonlat(np.array(new_lon), np.array(new_lat))
-        new_sec = _walk_seconds(new_m)
+        new_sec = walk_seconds(new_m)
     else:
         new_node, new_sec = np.zeros(0, dtype=np.int64), np.zeros(0)
 

@@ -80,7 +80,7 @@ class Snap:
     distance_m: np.ndarray
 
 
-def _point_lonlat(points: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+def point_lonlat(points: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
     if points.crs is None:
         raise DataError("Points have no coordinate reference system; expected WGS84 (EPSG:4326).")
     geoms = points.geometry.to_crs("EPSG:4326")
@@ -92,7 +92,7 @@ def _point_lonlat(points: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
     return geoms.x.to_numpy(dtype=float), geoms.y.to_numpy(dtype=float)
 
 
-def _validate_points(points: gpd.GeoDataFrame, what: str, id_column: str) -> None:
+def validate_points(points: gpd.GeoDataFrame, what: str, id_column: str) -> None:
     if not isinstance(points, gpd.GeoDataFrame):
         raise DataError(f"{what} must be a GeoDataFrame with point geometries.")
     if id_column not in points.columns:
@@ -114,7 +114,7 @@ def snap_points(
     If no component is that large (a tiny network), the largest component's nodes are used.
     """
     graph = network.graph(mode)
-    lon, lat = _point_lonlat(points)
+    lon, lat = point_lonlat(points)
     to_metric = pyproj.Transformer.from_crs("EPSG:4326", network.metric_crs, always_xy=True)
     x, y = to_metric.transform(lon, lat)
     index, tree = graph.snap_index(network.nodes["x"].to_numpy(), network.nodes["y"].to_numpy(), min_component_nodes)
@@ -124,36 +124,73 @@ def snap_points(
     return Snap(node=index[position], distance_m=np.asarray(distance, dtype=float))
 
 
-def _walk_seconds(distance_m: np.ndarray) -> np.ndarray:
+def walk_seconds(distance_m: np.ndarray) -> np.ndarray:
     return np.asarray(distance_m, dtype=float) / (OFF_NETWORK_WALK_SPEED_KMH / 3.6)
 
 
-def _edge_lookup(graph: ProfileGraph, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """Lengths (m) of the arcs (rows -> cols) of ``graph.reverse``; each pair must be an existing arc."""
+def arc_values(graph: ProfileGraph, aligned: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Values of ``aligned`` (an array parallel to ``graph.reverse.data``, e.g. ``graph.reverse_length_m`` or
+    ``graph.reverse_edge_id``) at the existing arcs (rows -> cols) of ``graph.reverse``."""
     position = np.searchsorted(graph.reverse_keys(), rows.astype(np.int64) * graph.n_nodes + cols.astype(np.int64))
-    return graph.reverse_length_m[position]
+    return aligned[position]
 
 
-def _walk_to_root(
-    graph: ProfileGraph, predecessors: np.ndarray, start: np.ndarray, stop: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Follow shortest-path-tree predecessors from ``start`` nodes up to the node whose predecessor is ``stop``
-    (the virtual source), all starts in lock-step. Returns the summed arc lengths (m) and the node reached.
+def multi_source_tree(
+    reverse: sparse.csr_matrix, dest_nodes: np.ndarray, dest_seconds: np.ndarray, limit_s: float = np.inf
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Exact multi-source Dijkstra with a start time per source.
+
+    A virtual source is joined to every destination node by an arc weighted with that destination's off-network
+    time (with several destinations on one node, the fastest is kept), and one Dijkstra runs from it over
+    ``reverse`` (the transposed graph, so times are *to* the destinations).
+
+    Returns
+    -------
+    dist
+        Seconds from every node to its fastest destination (inf beyond ``limit_s`` or unreachable).
+    pred
+        Shortest-path-tree parent of every node; -1 at destination nodes (tree roots) and unreached nodes.
+    dest_of_node
+        For destination nodes, the index into ``dest_nodes`` of the destination kept there; -1 elsewhere.
+    """
+    n = reverse.shape[0]
+    dest_of_node = np.full(n, -1, dtype=np.int64)
+    if len(dest_nodes) == 0:
+        return np.full(n, np.inf), np.full(n, -1, dtype=np.int64), dest_of_node
+    order = np.lexsort((dest_seconds, dest_nodes))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = dest_nodes[order][1:] != dest_nodes[order][:-1]
+    chosen = order[first]
+    nodes_u = dest_nodes[chosen]
+    weights = np.maximum(dest_seconds[chosen], 1e-9)
+    indptr = np.concatenate([reverse.indptr, [reverse.indptr[-1] + len(nodes_u)]]).astype(reverse.indptr.dtype)
+    indices = np.concatenate([reverse.indices, nodes_u.astype(reverse.indices.dtype)])
+    data = np.concatenate([reverse.data, weights])
+    extended = sparse.csr_matrix((data, indices, indptr), shape=(n + 1, n + 1))
+    dist, pred = csgraph.dijkstra(extended, directed=True, indices=n, return_predecessors=True, limit=limit_s)
+    pred = pred[:n].astype(np.int64)
+    pred[pred == n] = -1
+    pred[pred < 0] = -1
+    dest_of_node[nodes_u] = chosen
+    return dist[:n], pred, dest_of_node
+
+
+def _walk_to_root(graph: ProfileGraph, predecessors: np.ndarray, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Follow shortest-path-tree predecessors (negative at roots) from ``start`` nodes up to their roots, all starts
+    in lock-step. Returns the summed arc lengths (m) and the root reached.
 
     Only the arcs on the requested paths are looked up, so the cost is (path depth) x (number of starts) in
     vectorised steps, independent of the size of the network.
     """
     current = start.astype(np.int64).copy()
     total = np.zeros(len(current), dtype=float)
-    parent = predecessors[current]
-    active = np.flatnonzero((parent >= 0) & (parent != stop))
+    active = np.flatnonzero(predecessors[current] >= 0)
     while len(active):
         child = current[active]
         parent = predecessors[child].astype(np.int64)
-        total[active] += _edge_lookup(graph, parent, child)
+        total[active] += arc_values(graph, graph.reverse_length_m, parent, child)
         current[active] = parent
-        grand = predecessors[parent]
-        active = active[(grand >= 0) & (grand != stop)]
+        active = active[predecessors[parent] >= 0]
     return total, current
 
 
@@ -167,29 +204,10 @@ def _nearest_pass(
     """One multi-source pass. For each origin node: fastest seconds to any destination (incl. the destination's
     off-network leg), network metres along that route, and the index (into ``dest_nodes``) of the destination
     reached (-1 if none)."""
-    n = graph.n_nodes
-    virtual = n
-    # a virtual source joined to every destination node, weighted by the destination's off-network time;
-    # with several destinations on one node keep the fastest
-    order = np.lexsort((dest_seconds, dest_nodes))
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = dest_nodes[order][1:] != dest_nodes[order][:-1]
-    chosen = order[first]
-    nodes_u = dest_nodes[chosen]
-    weights = np.maximum(dest_seconds[chosen], 1e-9)
-    reverse = graph.reverse
-    indptr = np.concatenate([reverse.indptr, [reverse.indptr[-1] + len(nodes_u)]]).astype(reverse.indptr.dtype)
-    indices = np.concatenate([reverse.indices, nodes_u.astype(reverse.indices.dtype)])
-    data = np.concatenate([reverse.data, weights])
-    extended = sparse.csr_matrix((data, indices, indptr), shape=(n + 1, n + 1))
-    dist, pred = csgraph.dijkstra(
-        extended, directed=True, indices=virtual, return_predecessors=True, limit=limit_s
-    )
+    dist, pred, dest_of_node = multi_source_tree(graph.reverse, dest_nodes, dest_seconds, limit_s)
     seconds = dist[origin_nodes]
-    network_m, reached = _walk_to_root(graph, pred, origin_nodes, virtual)
-    which = np.full(n + 1, -1, dtype=np.int64)
-    which[nodes_u] = chosen
-    dest_index = np.where(np.isfinite(seconds), which[reached], -1)
+    network_m, reached = _walk_to_root(graph, pred, origin_nodes)
+    dest_index = np.where(np.isfinite(seconds), dest_of_node[reached], -1)
     return seconds, network_m, dest_index
 
 
@@ -242,8 +260,8 @@ def nearest_service(
     pandas.DataFrame
         Columns :data:`RESULT_COLUMNS` (+ ``by``), one row per origin (per value of ``by``), origins never dropped.
     """
-    _validate_points(origins, "Origins (settlements)", id_column)
-    _validate_points(destinations, "Destinations (service points)", id_column)
+    validate_points(origins, "Origins (settlements)", id_column)
+    validate_points(destinations, "Destinations (service points)", id_column)
     profile = get_profile(mode)
     if cutoff_min is not None and cutoff_min <= 0:
         raise ValueError("cutoff_min must be positive.")
@@ -257,7 +275,7 @@ def nearest_service(
         return pd.DataFrame(columns=list(RESULT_COLUMNS) + ([by] if by else []))
 
     origin_snap = snap_points(network, origins, profile, min_component_nodes=min_component_nodes)
-    o_lon, o_lat = _point_lonlat(origins)
+    o_lon, o_lat = point_lonlat(origins)
     results = []
     for step_index, (value, dests) in enumerate(groups):
         if progress is not None:
@@ -304,19 +322,19 @@ def _nearest_for_group(
     if len(dests) == 0:
         return _unreachable_table(origins, id_column, REASON_NO_DESTINATIONS, origin_snap.distance_m)
     dest_snap = snap_points(network, dests, graph.profile, min_component_nodes=min_component_nodes)
-    dest_seconds = _walk_seconds(dest_snap.distance_m)
+    dest_seconds = walk_seconds(dest_snap.distance_m)
     limit = np.inf
     if cutoff_min is not None:
         limit = cutoff_min * 60.0
     o_nodes = origin_snap.node
     network_s, o_network_m, o_dest = _nearest_pass(graph, dest_snap.node, dest_seconds, limit, o_nodes)
-    seconds = network_s + _walk_seconds(origin_snap.distance_m)
+    seconds = network_s + walk_seconds(origin_snap.distance_m)
     found = np.isfinite(network_s) & (o_dest >= 0)
     chosen = np.where(found, o_dest, 0)
     d_snap_m = np.where(found, dest_snap.distance_m[chosen], np.nan)
     net_km = np.where(found, o_network_m / 1000.0, np.nan)
     total_km = net_km + (origin_snap.distance_m + np.nan_to_num(d_snap_m)) / 1000.0
-    d_lon, d_lat = _point_lonlat(dests)
+    d_lon, d_lat = point_lonlat(dests)
     straight = np.where(found, _geodesic_km(o_lon, o_lat, d_lon[chosen], d_lat[chosen]), np.nan)
     reachable = found.copy()
     reason = np.full(len(origins), "", dtype=object)
@@ -377,16 +395,16 @@ def od_matrix(
     pairs beyond a cutoff are left out. Columns: ``origin_id``, ``destination_id``, ``network_distance_km``,
     ``snap_distance_m``, ``total_distance_km``, ``travel_time_min``.
     """
-    _validate_points(origins, "Origins (settlements)", id_column)
-    _validate_points(destinations, "Destinations (service points)", id_column)
+    validate_points(origins, "Origins (settlements)", id_column)
+    validate_points(destinations, "Destinations (service points)", id_column)
     profile = get_profile(mode)
     graph = network.graph(profile, closed_edge_ids)
     o_snap = snap_points(network, origins, profile, min_component_nodes=min_component_nodes)
     d_snap = snap_points(network, destinations, profile, min_component_nodes=min_component_nodes)
     unique_nodes, inverse = np.unique(d_snap.node, return_inverse=True)
     limit = np.inf if cutoff_min is None else cutoff_min * 60.0
-    o_seconds = _walk_seconds(o_snap.distance_m)
-    d_seconds = _walk_seconds(d_snap.distance_m)
+    o_seconds = walk_seconds(o_snap.distance_m)
+    d_seconds = walk_seconds(d_snap.distance_m)
     origin_ids = origins[id_column].to_numpy()
     dest_ids = destinations[id_column].to_numpy()
     frames = []
@@ -394,7 +412,7 @@ def od_matrix(
         block = unique_nodes[start : start + chunk_size]
         dist, pred = csgraph.dijkstra(graph.reverse, directed=True, indices=block, return_predecessors=True, limit=limit)
         for row, node in enumerate(block):
-            origin_net_m, _ = _walk_to_root(graph, pred[row], o_snap.node, stop=-1)
+            origin_net_m, _ = _walk_to_root(graph, pred[row], o_snap.node)
             for dest_position in np.flatnonzero(inverse == start + row):
                 seconds = dist[row][o_snap.node] + o_seconds + d_seconds[dest_position]
                 ok = np.isfinite(seconds) & (seconds <= limit)
@@ -439,8 +457,8 @@ def estimate_nearest_service(
     Every row has ``method = "estimated"``; the nearest destination is the one with the shortest straight line.
     Columns as :func:`nearest_service` (``snap_distance_m`` = 0, ``network_distance_km`` = estimated road km).
     """
-    _validate_points(origins, "Origins (settlements)", id_column)
-    _validate_points(destinations, "Destinations (service points)", id_column)
+    validate_points(origins, "Origins (settlements)", id_column)
+    validate_points(destinations, "Destinations (service points)", id_column)
     if circuity < 1.0:
         raise ValueError(f"circuity must be >= 1 (road distance is never shorter than the straight line); got {circuity}")
     speed = speed_kmh if speed_kmh is not None else DEFAULT_ESTIMATE_SPEED_KMH.get(str(mode))
@@ -449,12 +467,12 @@ def estimate_nearest_service(
     if by is not None and by not in destinations.columns:
         raise DataError(f"Destinations have no {by!r} column; columns found: {list(destinations.columns)}.")
     groups = [(None, destinations)] if by is None else list(destinations.groupby(by, sort=True))
-    o_lon, o_lat = _point_lonlat(origins)
+    o_lon, o_lat = point_lonlat(origins)
     frames = []
     for value, dests in groups:
         if len(dests) == 0:
             continue
-        d_lon, d_lat = _point_lonlat(dests)
+        d_lon, d_lat = point_lonlat(dests)
         lon1 = np.repeat(o_lon, len(d_lon))
         lat1 = np.repeat(o_lat, len(d_lon))
         lon2 = np.tile(d_lon, len(o_lon))
