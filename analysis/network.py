@@ -151,6 +151,39 @@ class ProfileGraph:
             self._cache[key] = (index, tree)
         return self._cache[key]
 
+    def snap(
+        self,
+        node_x: np.ndarray,
+        node_y: np.ndarray,
+        x: np.ndarray,
+        y: np.ndarray,
+        min_component_nodes: int = 10,
+        island_snap_m: float | None = 500.0,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Nearest usable node (index, metres) for metric points ``x``, ``y``; the one snapping rule of the product.
+
+        Points attach to components of at least ``min_component_nodes`` nodes, so a stray fragment (a parking
+        lot, a road cut by the extract's edge) does not capture them. But when a smaller component is nearer by
+        more than ``island_snap_m`` metres (a village on an island, a road network with no link to the rest), the
+        point attaches there: it is then correctly reported as unreachable instead of walking kilometres.
+        """
+        from analysis.errors import DataError as _DataError
+
+        index, tree = self.snap_index(node_x, node_y, min_component_nodes)
+        if tree is None:
+            raise _DataError(f"The road network has no roads usable in mode {self.profile.name!r}.")
+        points = np.column_stack([np.asarray(x, dtype=float), np.asarray(y, dtype=float)])
+        distance, position = tree.query(points)
+        node = index[position].astype(np.int64)
+        distance = np.asarray(distance, dtype=float)
+        if min_component_nodes > 1 and island_snap_m is not None and len(points):
+            all_index, all_tree = self.snap_index(node_x, node_y, 1)
+            all_distance, all_position = all_tree.query(points)
+            island = (distance - all_distance) > island_snap_m
+            node = np.where(island, all_index[all_position], node)
+            distance = np.where(island, all_distance, distance)
+        return node, distance
+
 
 def _csr_from_arrays(
     rows: np.ndarray, cols: np.ndarray, time_s: np.ndarray, length_m: np.ndarray, edge_id: np.ndarray, n: int

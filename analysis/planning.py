@@ -53,7 +53,6 @@ import pyproj
 import shapely
 from scipy import sparse
 from scipy.sparse import csgraph
-from scipy.spatial import cKDTree
 
 from analysis.errors import DataError
 from analysis.network import RoadNetwork
@@ -205,9 +204,9 @@ class PlanningContext:
         Per settlement population (NaN unknown) and hromada label.
     settlement_ids, point_ids
         Ids (object arrays) in the order of the tables.
-    snap_candidates, parallel_edge, component
-        Nodes points may snap to; per segment, whether another segment joins the same two nodes; weakly connected
-        component per node (baseline graph).
+    parallel_edge, component
+        Per segment, whether another segment joins the same two nodes; weakly connected component per node
+        (baseline graph).
     node_xy, max_speed_mps
         Metric node coordinates and the fastest arc speed: a straight-line lower bound on travel times, used to
         skip settlements a new point cannot improve.
@@ -241,13 +240,11 @@ class PlanningContext:
     hromada: np.ndarray
     settlement_ids: np.ndarray
     point_ids: np.ndarray
-    snap_candidates: np.ndarray
     parallel_edge: np.ndarray
     component: np.ndarray
     node_xy: np.ndarray
     max_speed_mps: float
     build_seconds: float = 0.0
-    _snap_tree: cKDTree | None = field(default=None, repr=False)
     _to_metric: pyproj.Transformer | None = field(default=None, repr=False)
     _cache: dict = field(default_factory=dict, repr=False)
 
@@ -302,25 +299,20 @@ class PlanningContext:
         profile = get_profile(mode)
         graph = network.graph(profile)
 
-        index, tree = graph.snap_index(network.nodes["x"].to_numpy(), network.nodes["y"].to_numpy(),
-                                       min_component_nodes)
-        if tree is None:
-            raise DataError(f"The road network has no roads usable in mode {profile.name!r}.")
         to_metric = pyproj.Transformer.from_crs("EPSG:4326", network.metric_crs, always_xy=True)
+        node_x, node_y = network.nodes["x"].to_numpy(), network.nodes["y"].to_numpy()
 
         def snap(frame: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
             if len(frame) == 0:
                 return np.zeros(0, dtype=np.int64), np.zeros(0)
-            lon, lat = point_lonlat(frame)
-            x, y = to_metric.transform(lon, lat)
-            distance, position = tree.query(np.column_stack([x, y]))
-            return index[position].astype(np.int64), np.asarray(distance, dtype=float)
+            x, y = to_metric.transform(*point_lonlat(frame))
+            return graph.snap(node_x, node_y, x, y, min_component_nodes)
 
         o_node, o_m = snap(settlements)
         p_node, p_m = snap(points)
-        p_sec = walk_seconds(p_m)
+        p_sec = walk_seconds(p_m, profile)
         dist, pred, dest_index = _multi_source(graph.reverse, p_node, p_sec)
-        o_sec = walk_seconds(o_m)
+        o_sec = walk_seconds(o_m, profile)
         baseline = dist[o_node] + o_sec
         baseline_point = np.where(np.isfinite(baseline), dest_index[o_node], -1)
         baseline = np.where(baseline_point >= 0, baseline, np.inf)
@@ -354,18 +346,18 @@ class PlanningContext:
             population=population, hromada=hromada,
             settlement_ids=settlements[id_column].to_numpy(dtype=object),
             point_ids=points[id_column].to_numpy(dtype=object),
-            snap_candidates=index, parallel_edge=counts[inverse] > 1, component=graph.component,
+            parallel_edge=counts[inverse] > 1, component=graph.component,
             node_xy=np.column_stack([network.nodes["x"].to_numpy(float), network.nodes["y"].to_numpy(float)]),
             max_speed_mps=float(np.max(graph.reverse_length_m / graph.reverse.data, initial=0.0)),
-            build_seconds=time.perf_counter() - started, _snap_tree=tree, _to_metric=to_metric,
+            build_seconds=time.perf_counter() - started, _to_metric=to_metric,
         )
 
     # ------------------------------------------------------------------------------------------------ helpers
     def snap_lonlat(self, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Snap WGS84 points exactly as :func:`analysis.routing.snap_points` would (node, metres)."""
         x, y = self._to_metric.transform(np.atleast_1d(np.asarray(lon, float)), np.atleast_1d(np.asarray(lat, float)))
-        distance, position = self._snap_tree.query(np.column_stack([x, y]))
-        return self.snap_candidates[np.atleast_1d(position)].astype(np.int64), np.atleast_1d(distance).astype(float)
+        graph = self.network.graph(self.profile)
+        return graph.snap(self.node_xy[:, 0], self.node_xy[:, 1], x, y, self.min_component_nodes)
 
     def closed_reverse(self, closed: np.ndarray) -> sparse.csr_matrix:
         """The reversed graph with the closed segments removed (exactly ``network.graph(mode, closed).reverse``)."""
@@ -532,7 +524,7 @@ def scenario_times(context: PlanningContext, scenario: WhatIf) -> dict:
         raise DataError(f"New point id(s) already in use: {sorted(set(map(str, duplicates)))[:10]}.")
     if new_ids:
         new_node, new_m = context.snap_lonlat(np.array(new_lon), np.array(new_lat))
-        new_sec = walk_seconds(new_m)
+        new_sec = walk_seconds(new_m, context.profile)
     else:
         new_node, new_sec = np.zeros(0, dtype=np.int64), np.zeros(0)
 

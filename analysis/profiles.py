@@ -98,6 +98,7 @@ class Profile:
     maxspeed_factor: float = 0.9
     unpaved_factor: float = 1.0
     excluded_access: frozenset[str] = field(default_factory=lambda: frozenset({"no", "private"}))
+    off_network_speed_kmh: float = OFF_NETWORK_WALK_SPEED_KMH
 
     def edge_speeds_kmh(self, edges: pd.DataFrame, nodes: pd.DataFrame | None = None) -> np.ndarray:
         """Speed on each edge in km/h; 0 where this mode may not use the edge.
@@ -113,7 +114,7 @@ class Profile:
             when given.
         """
         highway = edges["highway"].astype("string").fillna("")
-        speed = highway.map(lambda h: float(self.speeds_kmh.get(h, 0.0))).to_numpy(dtype=float)
+        speed = highway.map(dict(self.speeds_kmh)).astype(float).fillna(0.0).to_numpy(dtype=float)
         if self.use_maxspeed and "maxspeed_kmh" in edges:
             tagged = edges["maxspeed_kmh"].to_numpy(dtype=float) * self.maxspeed_factor
             use = np.isfinite(tagged) & (tagged > 0) & (speed > 0)
@@ -188,12 +189,32 @@ WHEELCHAIR_IMPASSABLE_BARRIERS: frozenset[str] = frozenset(
     {"stile", "turnstile", "full-height_turnstile", "kissing_gate", "step", "stepping_stones", "log"}
 )
 
+#: Node ``highway`` values that are part of the way itself (``wheelchair=no`` on them blocks passage).
+WHEELCHAIR_PASSAGE_NODE_HIGHWAYS: frozenset[str] = frozenset({"elevator", "crossing"})
+
 #: Surface classes, from best to worst, as returned by :func:`surface_class`.
 SURFACE_CLASSES: tuple[str, ...] = ("smooth", "difficult", "unsuitable", "unknown")
 _SURFACE_RANK = {"smooth": 0, "difficult": 1, "unsuitable": 2}
 _INCLINE_NUMBER = re.compile(r"^\s*([+-]?\d+(?:[.,]\d+)?)\s*(%|°|deg)?\s*$")
 _INCLINE_UNSPECIFIED = frozenset({"up", "down", "yes", "steep"})
 _INCLINE_FLAT = frozenset({"no", "flat", "level"})
+
+
+def _per_value(frame: pd.DataFrame, column: str, fn, default, dtype=object) -> np.ndarray:
+    """``fn(value)`` for every row of ``frame[column]`` (values stripped and lower-cased), computed once per
+    distinct value; ``default`` where the value is missing or the column is absent."""
+    n = len(frame)
+    if column not in frame:
+        return np.full(n, default, dtype=dtype)
+    codes, uniques = pd.factorize(frame[column], use_na_sentinel=True)
+    table = np.array([fn(str(u).strip().lower()) for u in uniques] + [default], dtype=dtype)
+    return table[codes]  # code -1 (missing) picks the trailing default
+
+
+def _tag_in(frame: pd.DataFrame, column: str, values) -> np.ndarray:
+    """True where ``frame[column]`` (stripped, lower-cased) is one of ``values``."""
+    values = frozenset(values)
+    return _per_value(frame, column, lambda v: v in values, False, dtype=bool)
 
 
 def _surface_value_class(value: str | None) -> str:
@@ -220,23 +241,9 @@ def surface_class(edges: pd.DataFrame) -> np.ndarray:
     the class of the ``smoothness`` tag (:data:`WHEELCHAIR_SMOOTHNESS`) are combined by taking the worse of the two
     known ones. ``unknown`` means neither tag is present or recognised.
     """
-    n = len(edges)
-    if "surface" in edges:
-        raw = edges["surface"].astype("string")
-        values = raw.unique()
-        lookup = {v: _surface_value_class(None if pd.isna(v) else v) for v in values}
-        surface = raw.map(lambda v: lookup[v] if not pd.isna(v) else "unknown").to_numpy(dtype=object)
-    else:
-        surface = np.full(n, "unknown", dtype=object)
-    if "smoothness" in edges:
-        smooth = (
-            edges["smoothness"].astype("string").str.strip().str.lower().map(WHEELCHAIR_SMOOTHNESS)
-            .fillna("unknown").to_numpy(dtype=object)
-        )
-    else:
-        smooth = np.full(n, "unknown", dtype=object)
-    rank_s = np.array([_SURFACE_RANK.get(v, -1) for v in surface], dtype=int)
-    rank_m = np.array([_SURFACE_RANK.get(v, -1) for v in smooth], dtype=int)
+    rank_s = _per_value(edges, "surface", lambda v: _SURFACE_RANK.get(_surface_value_class(v), -1), -1, int)
+    rank_m = _per_value(edges, "smoothness", lambda v: _SURFACE_RANK.get(WHEELCHAIR_SMOOTHNESS.get(v, ""), -1),
+                        -1, int)
     worst = np.maximum(rank_s, rank_m)
     return np.where(worst < 0, "unknown", np.array(SURFACE_CLASSES[:3], dtype=object)[np.clip(worst, 0, 2)])
 
@@ -251,21 +258,20 @@ def parse_incline_pct(incline: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         tan(5°) x 100), 0 for ``no``/``flat``, NaN where absent or not numeric. ``unspecified``: True for ``up``,
         ``down``, ``yes``, ``steep`` (a slope whose steepness is not given).
     """
-    text = incline.astype("string").str.strip().str.lower()
-    parsed: dict[str, float] = {}
-    for value in text.dropna().unique():
-        number = math.nan
+    def grade_of(value: str) -> float:
         if value in _INCLINE_FLAT:
-            number = 0.0
-        else:
-            match = _INCLINE_NUMBER.match(value)
-            if match:
-                number = abs(float(match.group(1).replace(",", ".")))
-                if match.group(2) in ("°", "deg"):
-                    number = math.tan(math.radians(min(number, 89.0))) * 100.0
-        parsed[value] = number
-    grade = text.map(parsed).astype(float).to_numpy() if parsed else np.full(len(text), np.nan)
-    unspecified = text.isin(list(_INCLINE_UNSPECIFIED)).fillna(False).to_numpy(dtype=bool)
+            return 0.0
+        match = _INCLINE_NUMBER.match(value)
+        if not match:
+            return math.nan
+        number = abs(float(match.group(1).replace(",", ".")))
+        if match.group(2) in ("°", "deg"):
+            number = math.tan(math.radians(min(number, 89.0))) * 100.0
+        return number
+
+    frame = pd.DataFrame({"incline": incline})
+    grade = _per_value(frame, "incline", grade_of, math.nan, float)
+    unspecified = _tag_in(frame, "incline", _INCLINE_UNSPECIFIED)
     return grade, unspecified
 
 
@@ -275,15 +281,10 @@ def raised_kerb_nodes(nodes: pd.DataFrame) -> np.ndarray:
     A node is a raised kerb if ``kerb`` is in :data:`RAISED_KERB_VALUES`, or if it is ``barrier=kerb`` without a
     ``kerb`` value saying it is lowered/flush (:data:`FLUSH_KERB_VALUES`) or rolled.
     """
-    n = len(nodes)
-    kerb = (nodes["kerb"].astype("string").str.strip().str.lower() if "kerb" in nodes
-            else pd.Series(pd.NA, index=nodes.index, dtype="string"))
-    barrier = (nodes["barrier"].astype("string").str.strip().str.lower() if "barrier" in nodes
-               else pd.Series(pd.NA, index=nodes.index, dtype="string"))
-    raised = kerb.isin(list(RAISED_KERB_VALUES)).fillna(False).to_numpy(dtype=bool)
-    kerb_barrier = barrier.eq("kerb").fillna(False).to_numpy(dtype=bool)
-    harmless = kerb.isin(list(FLUSH_KERB_VALUES | {"rolled"})).fillna(False).to_numpy(dtype=bool)
-    return (raised | (kerb_barrier & ~harmless)).reshape(n)
+    raised = _tag_in(nodes, "kerb", RAISED_KERB_VALUES)
+    kerb_barrier = _tag_in(nodes, "barrier", {"kerb"})
+    harmless = _tag_in(nodes, "kerb", FLUSH_KERB_VALUES | {"rolled"})
+    return raised | (kerb_barrier & ~harmless)
 
 
 @dataclass(frozen=True, eq=False)
@@ -320,7 +321,9 @@ class WheelchairProfile(Profile):
         if not (float(self.max_incline_pct) > 0.0):
             raise ValueError(f"max_incline_pct must be positive; got {self.max_incline_pct!r}")
 
-    def edge_factors(self, edges: pd.DataFrame, nodes: pd.DataFrame | None = None) -> pd.DataFrame:
+    def edge_factors(
+        self, edges: pd.DataFrame, nodes: pd.DataFrame | None = None, *, explain: bool = True
+    ) -> pd.DataFrame:
         """Why each edge is excluded or penalised: the per-edge diagnostics behind :meth:`edge_speeds_kmh`.
 
         Returns
@@ -328,7 +331,8 @@ class WheelchairProfile(Profile):
         pandas.DataFrame
             One row per edge: ``surface_class``, ``grade_pct``, ``incline_unspecified``, ``raised_kerb`` (an end
             node is a raised kerb), ``node_barrier`` (an end node is impassable), ``factor`` (speed multiplier,
-            0 = excluded) and ``reason`` (``;``-separated, empty when the edge is used at full speed).
+            0 = excluded) and ``reason`` (``;``-separated, empty when the edge is used at full speed; only with
+            ``explain=True``).
         """
         n = len(edges)
         factor = np.ones(n)
@@ -337,23 +341,14 @@ class WheelchairProfile(Profile):
         def apply(mask: np.ndarray, value: float, reason: str) -> None:
             nonlocal factor, reasons
             factor = np.where(mask, factor * value, factor)
-            reasons = reasons + np.where(mask, f"; {reason}", "").astype(object)
+            if explain and mask.any():
+                reasons = reasons + np.where(mask, f"; {reason}", "").astype(object)
 
-        def column(name: str) -> pd.Series:
-            if name in edges:
-                return edges[name].astype("string").str.strip().str.lower()
-            return pd.Series(pd.NA, index=edges.index, dtype="string")
-
-        def flag(series: pd.Series, values) -> np.ndarray:
-            return series.isin(list(values)).fillna(False).to_numpy(dtype=bool)
-
-        highway = column("highway")
-        apply(flag(highway, {"steps"}), 0.0, "steps")
-        wheelchair = column("wheelchair")
-        apply(flag(wheelchair, {"no"}), 0.0, "wheelchair=no")
-        apply(flag(column("foot"), {"no", "private"}), 0.0, "foot=no")
-        tagged_ok = flag(wheelchair, {"yes", "designated"})  # explicit: surface/incline are fine for wheelchairs
-        apply(flag(wheelchair, {"limited"}), self.penalty, "wheelchair=limited")
+        apply(_tag_in(edges, "highway", {"steps"}), 0.0, "steps")
+        apply(_tag_in(edges, "wheelchair", {"no"}), 0.0, "wheelchair=no")
+        apply(_tag_in(edges, "foot", {"no", "private"}), 0.0, "foot=no")
+        tagged_ok = _tag_in(edges, "wheelchair", {"yes", "designated"})  # trusted: surface/incline fine
+        apply(_tag_in(edges, "wheelchair", {"limited"}), self.penalty, "wheelchair=limited")
 
         surface = surface_class(edges)
         unsuitable = (surface == "unsuitable") & ~tagged_ok
@@ -362,10 +357,7 @@ class WheelchairProfile(Profile):
         if not self.assume_unknown_passable:
             apply((surface == "unknown") & ~tagged_ok, 0.0, "unknown surface")
 
-        if "incline" in edges:
-            grade, unspecified = parse_incline_pct(edges["incline"])
-        else:
-            grade, unspecified = np.full(n, np.nan), np.zeros(n, dtype=bool)
+        grade, unspecified = parse_incline_pct(edges["incline"] if "incline" in edges else pd.Series([None] * n))
         steep = np.nan_to_num(grade, nan=0.0) > self.max_incline_pct
         apply(steep & ~tagged_ok, 0.0 if self.exclude_steep else self.penalty, f"incline > {self.max_incline_pct:g} %")
         apply(unspecified & ~tagged_ok, self.penalty, "incline of unknown steepness")
@@ -377,19 +369,18 @@ class WheelchairProfile(Profile):
             v = edges["v"].to_numpy(dtype=np.int64)
             kerb_node = raised_kerb_nodes(nodes)
             raised = kerb_node[u] | kerb_node[v]
-            barrier = (nodes["barrier"].astype("string").str.strip().str.lower() if "barrier" in nodes
-                       else pd.Series(pd.NA, index=nodes.index, dtype="string"))
-            node_wheelchair = (nodes["wheelchair"].astype("string").str.strip().str.lower() if "wheelchair" in nodes
-                               else pd.Series(pd.NA, index=nodes.index, dtype="string"))
-            bad_node = (flag(barrier, WHEELCHAIR_IMPASSABLE_BARRIERS) | flag(node_wheelchair, {"no"}))
+            # wheelchair=no on a node blocks passage only where the node is part of the way (a barrier, an elevator,
+            # a crossing); on a shop or other POI drawn as a vertex it describes the POI, not the footway
+            passage = _per_value(nodes, "barrier", lambda _: True, False, bool) | _tag_in(
+                nodes, "highway", WHEELCHAIR_PASSAGE_NODE_HIGHWAYS)
+            bad_node = _tag_in(nodes, "barrier", WHEELCHAIR_IMPASSABLE_BARRIERS) | (
+                _tag_in(nodes, "wheelchair", {"no"}) & passage)
             blocked = bad_node[u] | bad_node[v]
-            kerb = (nodes["kerb"].astype("string").str.strip().str.lower() if "kerb" in nodes
-                    else pd.Series(pd.NA, index=nodes.index, dtype="string"))
-            rolled = flag(kerb, {"rolled"})
+            rolled = _tag_in(nodes, "kerb", {"rolled"})
             apply(raised, 0.0 if self.exclude_raised_kerbs else self.penalty, "raised kerb")
             apply((rolled[u] | rolled[v]) & ~raised, self.penalty, "rolled kerb")
             apply(blocked, 0.0, "impassable barrier")
-        return pd.DataFrame(
+        table = pd.DataFrame(
             {
                 "surface_class": surface,
                 "grade_pct": grade,
@@ -397,10 +388,12 @@ class WheelchairProfile(Profile):
                 "raised_kerb": raised,
                 "node_barrier": blocked,
                 "factor": factor,
-                "reason": [r[2:] for r in reasons],
             },
             index=edges.index,
         )
+        if explain:
+            table["reason"] = [r[2:] for r in reasons]
+        return table
 
     def edge_speeds_kmh(self, edges: pd.DataFrame, nodes: pd.DataFrame | None = None) -> np.ndarray:
         """Speed on each edge in km/h (0 = not usable): the class speed x the factors of :meth:`edge_factors`.
@@ -409,7 +402,7 @@ class WheelchairProfile(Profile):
         passes its nodes table.
         """
         base = super().edge_speeds_kmh(edges, nodes)
-        return base * self.edge_factors(edges, nodes)["factor"].to_numpy(dtype=float)
+        return base * self.edge_factors(edges, nodes, explain=False)["factor"].to_numpy(dtype=float)
 
 
 def wheelchair_profile(
@@ -431,7 +424,8 @@ def wheelchair_profile(
       ``access=no|private``.
     * Segments touching a raised kerb node (``kerb=raised|yes``, or ``barrier=kerb`` not lowered/flush) are
       excluded (``exclude_raised_kerbs=True``) or penalised; segments touching a ``barrier`` in
-      :data:`WHEELCHAIR_IMPASSABLE_BARRIERS` or a node tagged ``wheelchair=no`` are excluded.
+      :data:`WHEELCHAIR_IMPASSABLE_BARRIERS`, or a barrier/elevator/crossing node tagged ``wheelchair=no``, are
+      excluded.
     * Surfaces: unsuitable (unpaved, gravel, grass, sand, dirt, ground, mud, pebblestone, ...) excluded
       (``exclude_unsuitable_surfaces=True``) or penalised; difficult (cobblestone, sett, compacted, fine gravel, ...)
       penalised; no or unrecognised surface/smoothness tag: full speed if ``assume_unknown_passable`` else excluded.
@@ -472,6 +466,7 @@ def wheelchair_profile(
         exclude_raised_kerbs=bool(exclude_raised_kerbs),
         exclude_steep=bool(exclude_steep),
         max_incline_pct=float(max_incline_pct),
+        off_network_speed_kmh=float(speed_kmh),
     )
 
 

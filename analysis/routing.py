@@ -4,9 +4,10 @@ How it works
 ------------
 1. **Snapping.** Every origin and destination is attached to the nearest node of the mode's network (a KD-tree on
    the metric coordinates) among nodes of components with at least ``min_component_nodes`` nodes, so a point is
-   never attached to a stray fragment at the edge of a clipped extract. The straight leg from the point to the node
-   is the *off-network leg*: reported separately (``origin_snap_m``, ``destination_snap_m``) and counted at
-   walking speed (:data:`analysis.profiles.OFF_NETWORK_WALK_SPEED_KMH`) in the travel time.
+   never attached to a stray fragment at the edge of a clipped extract — unless a smaller component is nearer by
+   more than ``island_snap_m`` (an island village: it is then reported unreachable, not walked across the water).
+   The straight leg from the point to the node is the *off-network leg*: reported separately (``origin_snap_m``,
+   ``destination_snap_m``) and counted at the profile's off-network speed (walking, 4.5 km/h) in the travel time.
 2. **Nearest service.** One multi-source Dijkstra pass (``scipy.sparse.csgraph.dijkstra``) per category over the
    *reversed* graph from a virtual source joined to every destination node by an arc weighted with that
    destination's off-network time. The result is exact: for every node, the fastest time to any destination of the
@@ -35,7 +36,7 @@ from scipy.sparse import csgraph
 
 from analysis.errors import DataError
 from analysis.network import ProfileGraph, RoadNetwork
-from analysis.profiles import OFF_NETWORK_WALK_SPEED_KMH, Profile, get_profile
+from analysis.profiles import OFF_NETWORK_WALK_SPEED_KMH, WHEELCHAIR_SPEED_KMH, Profile, get_profile
 
 #: Columns of the per-origin result, in order.
 RESULT_COLUMNS: tuple[str, ...] = (
@@ -58,7 +59,7 @@ RESULT_COLUMNS: tuple[str, ...] = (
 #: Levinson 2015, "Road network circuity in metropolitan areas"); 1.3 is the middle of that range. Adjustable.
 DEFAULT_CIRCUITY = 1.3
 #: Default speeds for estimates without a road network, km/h (drive: mix of village streets and regional roads).
-DEFAULT_ESTIMATE_SPEED_KMH = {"drive": 40.0, "walk": OFF_NETWORK_WALK_SPEED_KMH}
+DEFAULT_ESTIMATE_SPEED_KMH = {"drive": 40.0, "walk": OFF_NETWORK_WALK_SPEED_KMH, "wheelchair": WHEELCHAIR_SPEED_KMH}
 #: Label put on every estimated output.
 ESTIMATE_LABEL_EN = "estimated, no road network"
 ESTIMATE_LABEL_UK = "оцінка, без дорожньої мережі"
@@ -108,24 +109,27 @@ def snap_points(
     mode: str | Profile = "drive",
     *,
     min_component_nodes: int = 10,
+    island_snap_m: float | None = 500.0,
 ) -> Snap:
-    """Attach points to the nearest node usable by ``mode`` (in components of >= ``min_component_nodes`` nodes).
+    """Attach points to the nearest node usable by ``mode``.
 
-    If no component is that large (a tiny network), the largest component's nodes are used.
+    Points attach to components of at least ``min_component_nodes`` nodes (stray fragments are skipped) unless a
+    smaller component is nearer by more than ``island_snap_m`` metres (an island: the point is then unreachable
+    from the rest); see :meth:`analysis.network.ProfileGraph.snap`.
     """
     graph = network.graph(mode)
     lon, lat = point_lonlat(points)
     to_metric = pyproj.Transformer.from_crs("EPSG:4326", network.metric_crs, always_xy=True)
     x, y = to_metric.transform(lon, lat)
-    index, tree = graph.snap_index(network.nodes["x"].to_numpy(), network.nodes["y"].to_numpy(), min_component_nodes)
-    if tree is None:
-        raise DataError(f"The road network has no roads usable in mode {get_profile(mode).name!r}.")
-    distance, position = tree.query(np.column_stack([x, y]))
-    return Snap(node=index[position], distance_m=np.asarray(distance, dtype=float))
+    node, distance = graph.snap(network.nodes["x"].to_numpy(), network.nodes["y"].to_numpy(), x, y,
+                                min_component_nodes, island_snap_m)
+    return Snap(node=node, distance_m=distance)
 
 
-def walk_seconds(distance_m: np.ndarray) -> np.ndarray:
-    return np.asarray(distance_m, dtype=float) / (OFF_NETWORK_WALK_SPEED_KMH / 3.6)
+def walk_seconds(distance_m: np.ndarray, profile: Profile | None = None) -> np.ndarray:
+    """Seconds to cover an off-network leg at the profile's off-network speed (walking, 4.5 km/h, by default)."""
+    speed_kmh = OFF_NETWORK_WALK_SPEED_KMH if profile is None else profile.off_network_speed_kmh
+    return np.asarray(distance_m, dtype=float) / (speed_kmh / 3.6)
 
 
 def arc_values(graph: ProfileGraph, aligned: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -227,6 +231,7 @@ def nearest_service(
     by: str | None = None,
     id_column: str = "id",
     min_component_nodes: int = 10,
+    island_snap_m: float | None = 500.0,
     max_snap_m: float | None = None,
     closed_edge_ids: Iterable[int] | None = None,
     progress: Callable[[str, float], None] | None = None,
@@ -247,6 +252,8 @@ def nearest_service(
     by
         Optional destination column (e.g. ``"category"``): one exact pass per value, one result row per origin and
         value (column of that name added).
+    min_component_nodes, island_snap_m
+        Snapping rule, see :func:`snap_points`.
     max_snap_m
         Origins farther than this from any usable road node are ``reachable = False`` (reason "too far from the
         road network"). Default: no limit (the off-network leg is still counted in time and distance).
@@ -274,7 +281,8 @@ def nearest_service(
     if len(origins) == 0:
         return pd.DataFrame(columns=list(RESULT_COLUMNS) + ([by] if by else []))
 
-    origin_snap = snap_points(network, origins, profile, min_component_nodes=min_component_nodes)
+    snap_options = {"min_component_nodes": min_component_nodes, "island_snap_m": island_snap_m}
+    origin_snap = snap_points(network, origins, profile, **snap_options)
     o_lon, o_lat = point_lonlat(origins)
     results = []
     for step_index, (value, dests) in enumerate(groups):
@@ -282,7 +290,7 @@ def nearest_service(
             progress(f"routing {value if value is not None else 'all'}", step_index / max(len(groups), 1))
         table = _nearest_for_group(
             network, graph, origins, dests, origin_snap, o_lon, o_lat, id_column, cutoff_min, cutoff_km,
-            max_snap_m, min_component_nodes,
+            max_snap_m, snap_options,
         )
         if by is not None:
             table.insert(1, by, value)
@@ -317,18 +325,18 @@ def _unreachable_table(origins, id_column, reason, origin_snap_m) -> pd.DataFram
 
 def _nearest_for_group(
     network, graph, origins, dests, origin_snap, o_lon, o_lat, id_column, cutoff_min, cutoff_km, max_snap_m,
-    min_component_nodes,
+    snap_options,
 ) -> pd.DataFrame:
     if len(dests) == 0:
         return _unreachable_table(origins, id_column, REASON_NO_DESTINATIONS, origin_snap.distance_m)
-    dest_snap = snap_points(network, dests, graph.profile, min_component_nodes=min_component_nodes)
-    dest_seconds = walk_seconds(dest_snap.distance_m)
+    dest_snap = snap_points(network, dests, graph.profile, **snap_options)
+    dest_seconds = walk_seconds(dest_snap.distance_m, graph.profile)
     limit = np.inf
     if cutoff_min is not None:
         limit = cutoff_min * 60.0
     o_nodes = origin_snap.node
     network_s, o_network_m, o_dest = _nearest_pass(graph, dest_snap.node, dest_seconds, limit, o_nodes)
-    seconds = network_s + walk_seconds(origin_snap.distance_m)
+    seconds = network_s + walk_seconds(origin_snap.distance_m, graph.profile)
     found = np.isfinite(network_s) & (o_dest >= 0)
     chosen = np.where(found, o_dest, 0)
     d_snap_m = np.where(found, dest_snap.distance_m[chosen], np.nan)
@@ -386,6 +394,7 @@ def od_matrix(
     cutoff_km: float | None = None,
     id_column: str = "id",
     min_component_nodes: int = 10,
+    island_snap_m: float | None = 500.0,
     closed_edge_ids: Iterable[int] | None = None,
     chunk_size: int = 64,
 ) -> pd.DataFrame:
@@ -399,12 +408,14 @@ def od_matrix(
     validate_points(destinations, "Destinations (service points)", id_column)
     profile = get_profile(mode)
     graph = network.graph(profile, closed_edge_ids)
-    o_snap = snap_points(network, origins, profile, min_component_nodes=min_component_nodes)
-    d_snap = snap_points(network, destinations, profile, min_component_nodes=min_component_nodes)
+    o_snap = snap_points(network, origins, profile, min_component_nodes=min_component_nodes,
+                         island_snap_m=island_snap_m)
+    d_snap = snap_points(network, destinations, profile, min_component_nodes=min_component_nodes,
+                         island_snap_m=island_snap_m)
     unique_nodes, inverse = np.unique(d_snap.node, return_inverse=True)
     limit = np.inf if cutoff_min is None else cutoff_min * 60.0
-    o_seconds = walk_seconds(o_snap.distance_m)
-    d_seconds = walk_seconds(d_snap.distance_m)
+    o_seconds = walk_seconds(o_snap.distance_m, profile)
+    d_seconds = walk_seconds(d_snap.distance_m, profile)
     origin_ids = origins[id_column].to_numpy()
     dest_ids = destinations[id_column].to_numpy()
     frames = []

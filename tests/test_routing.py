@@ -150,10 +150,28 @@ def test_island_settlement_is_flagged_not_dropped():
     assert result.loc[0, "reachable"] and not result.loc[1, "reachable"]
     assert result.loc[1, "unreachable_reason"] == REASON_DIFFERENT_COMPONENT
     assert np.isnan(result.loc[1, "travel_time_min"])
-    # snapping off the small island is prevented by default: both points then attach to the main line
-    default = nearest_service(net, origins, service, "drive", min_component_nodes=3)
-    assert default["reachable"].all()
-    assert default.loc[1, "origin_snap_m"] > 10_000
+    # with the default fragment filter the island (2 nodes) is still chosen: the mainland is kilometres farther
+    default = nearest_service(net, origins, service, "drive")
+    assert default.loc[0, "reachable"] and not default.loc[1, "reachable"]
+    assert default.loc[1, "unreachable_reason"] == REASON_DIFFERENT_COMPONENT
+
+
+def test_stray_fragment_near_the_main_network_does_not_capture_a_settlement():
+    nodes = pd.DataFrame(
+        {"lon": [25.00, 25.01, 25.02, 25.024, 25.025], "lat": [49.0, 49.0, 49.0, 49.001, 49.001]},
+        index=[1, 2, 3, 8, 9],
+    )
+    segments = pd.DataFrame({"u": [1, 2, 8], "v": [2, 3, 9], "way_id": [1, 2, 3], "highway": ["tertiary"] * 3})
+    net = build_network(nodes, segments)
+    village = _points(["v"], [(25.0238, 49.0011)])  # ~17 m from the 2-node fragment, ~304 m from node 3
+    service = _points(["s"], [(25.0, 49.0)])
+    row = nearest_service(net, village, service, "drive", min_component_nodes=3).iloc[0]
+    assert row["reachable"]
+    _, _, to_node3 = GEOD.inv(25.0238, 49.0011, 25.02, 49.0)
+    assert row["origin_snap_m"] == pytest.approx(to_node3, rel=2e-3)
+    # when the fragment is nearer by more than island_snap_m, the point is taken to be on an island
+    strict = nearest_service(net, village, service, "drive", min_component_nodes=3, island_snap_m=100).iloc[0]
+    assert not strict["reachable"] and strict["unreachable_reason"] == REASON_DIFFERENT_COMPONENT
 
 
 def test_off_network_legs_are_reported_and_timed_at_walking_speed():

@@ -1,0 +1,439 @@
+"""Barrier-free status: the combination table by hand, survey forms round-tripped through openpyxl, coverage with
+accessible points only computed by hand, and status counts on real data (demo packs, Helsinki) against independent
+counts of the raw flags and tags."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import geopandas as gpd
+import numpy as np
+import osmium
+import pandas as pd
+import pyproj
+import pytest
+from openpyxl import load_workbook
+
+from analysis.barrier_free import (
+    CHECKLIST,
+    ITEM_IDS,
+    KEY_ITEMS,
+    RULES,
+    STATUS_LABELS,
+    STATUSES,
+    apply_survey,
+    assess_points,
+    checklist_table,
+    parse_width_m,
+    read_survey,
+    status_counts,
+    survey_form,
+    write_survey_form,
+)
+from analysis.barrier_free_coverage import (
+    UPPER_BOUND_LABEL_EN,
+    barrier_free_coverage,
+    barrier_free_share_by_hromada,
+)
+from analysis.errors import DataError
+from analysis.osm_import import read_osm
+
+GEOD = pyproj.Geod(ellps="WGS84")
+TODAY = dt.date(2026, 6, 1)
+
+# ----------------------------------------------------------------------------------------------- combination table
+#: (tags/flags/survey answers, expected status, rule, sources_disagree)
+TABLE = [
+    ({}, "unknown", "no_evidence", False),
+    ({"entrance": "main"}, "unknown", "no_evidence", False),
+    ({"wheelchair": "yes"}, "accessible", "osm_wheelchair_yes", False),
+    ({"wheelchair": "designated", "toilets:wheelchair": "yes"}, "accessible", "all_key_yes", False),
+    ({"wheelchair": "limited"}, "partly", "partial_evidence", False),
+    ({"wheelchair": "no"}, "not_accessible", "entrance_no", False),
+    ({"wheelchair": "yes", "toilets:wheelchair": "no"}, "partly", "partial_evidence", False),
+    ({"wheelchair": "yes", "toilets:wheelchair": "limited"}, "partly", "partial_evidence", False),
+    ({"wheelchair": "yes", "pandus": 0}, "not_accessible", "entrance_no", True),
+    ({"wheelchair": "yes", "disability": 0}, "accessible", "osm_wheelchair_yes", True),
+    ({"wheelchair": "yes", "door:width": "0.8"}, "partly", "partial_evidence", True),
+    ({"wheelchair": "yes", "ramp": "no"}, "accessible", "osm_wheelchair_yes", False),
+    ({"disability": 1, "pandus": 1, "dis_sanit": 1, "braille_mat": 1}, "accessible", "all_key_yes", False),
+    ({"disability": 1, "pandus": 1, "dis_sanit": 1, "braille_mat": 0}, "partly", "partial_evidence", False),
+    ({"disability": 1, "pandus": 1, "dis_sanit": 0, "braille_mat": 1}, "partly", "partial_evidence", False),
+    ({"disability": 1, "pandus": 0, "dis_sanit": 1, "braille_mat": 1}, "not_accessible", "entrance_no", True),
+    ({"disability": 0, "pandus": 1, "dis_sanit": 1}, "accessible", "all_key_yes", True),
+    ({"disability": 1}, "partly", "partial_evidence", False),
+    ({"disability": 0}, "not_accessible", "negative_evidence_only", False),
+    ({"braille_mat": 0}, "not_accessible", "negative_evidence_only", False),
+    ({"door:width": "85 cm"}, "not_accessible", "negative_evidence_only", False),
+    ({"door:width": "90 cm"}, "partly", "partial_evidence", False),
+    ({"width": "12"}, "unknown", "no_evidence", False),  # 12 m: not a door
+    ({"ramp": "yes"}, "partly", "partial_evidence", False),
+    ({"ramp:wheelchair": "no"}, "not_accessible", "entrance_no", False),
+    ({"ramp:wheelchair": "yes", "toilets:wheelchair": "yes"}, "accessible", "all_key_yes", False),
+    # surveys override older evidence, item by item
+    ({"pandus": 0, "survey_entrance_step_free": "yes", "survey_accessible_wc": "yes", "survey_date": "2026-05-01"},
+     "accessible", "all_key_yes", True),
+    ({"wheelchair": "yes", "survey_ramp_slope": "no", "survey_date": "2026-05-01"}, "partly", "partial_evidence",
+     False),
+    ({"wheelchair": "yes", "survey_entrance_step_free": "no", "survey_date": "2026-05-01"}, "not_accessible",
+     "entrance_no", True),
+    ({"survey_entrance_step_free": "yes", "survey_accessible_wc": "no", "survey_date": "2026-05-01"}, "partly",
+     "partial_evidence", False),
+    ({"survey_entrance_step_free": "unknown", "survey_date": "2026-05-01"}, "unknown", "no_evidence", False),
+]
+
+
+def _frame(rows):
+    return pd.DataFrame([{"id": f"p{i}", **row} for i, row in enumerate(rows)])
+
+
+def test_status_combination_table():
+    result = assess_points(_frame([row for row, *_ in TABLE]))
+    for (row, status, rule, disagree), (_, got) in zip(TABLE, result.iterrows()):
+        assert (got["barrier_free_status"], got["barrier_free_rule"], got["sources_disagree"]) == (
+            status, rule, disagree), row
+        assert got["barrier_free_label_uk"] == STATUS_LABELS[status]["uk"]
+        assert got["barrier_free_label_en"] == STATUS_LABELS[status]["en"]
+    assert set(result["barrier_free_rule"]) == set(RULES)
+
+
+def test_labels_items_and_evidence_text():
+    assert STATUS_LABELS == {
+        "accessible": {"uk": "доступний", "en": "accessible"},
+        "partly": {"uk": "частково доступний", "en": "partly accessible"},
+        "not_accessible": {"uk": "недоступний", "en": "not accessible"},
+        "unknown": {"uk": "невідомо", "en": "unknown"},
+    }
+    assert ITEM_IDS == ("entrance_step_free", "ramp_slope", "ramp_landings", "handrails", "door_width",
+                        "accessible_wc", "accessible_parking", "tactile_braille")
+    assert KEY_ITEMS == ("entrance_step_free", "accessible_wc")
+    table = checklist_table()
+    assert table["id"].tolist() == list(ITEM_IDS)
+    assert table[["label_uk", "label_en", "norm"]].ne("").all().all()
+    assert table["norm"].str.contains("ДБН В.2.2-40:2018").all()
+
+    row = {"id": "x", "wheelchair": "yes", "pandus": 0, "survey_ramp_slope": "no", "survey_date": "2026-05-01"}
+    got = assess_points(_frame([row])).iloc[0]
+    assert got["barrier_free_evidence"] == "osm:wheelchair=yes; registry:pandus=0; survey 2026-05-01: ramp_slope=no"
+    assert got["sources_disagree"] and got["barrier_free_status"] == "not_accessible"
+    assert got["survey_date"] == pd.Timestamp("2026-05-01")
+    assert [got[f"bf_{i}"] for i in ITEM_IDS] == ["no", "no", "unknown", "unknown", "yes", "unknown", "unknown",
+                                                  "unknown"]
+    user = assess_points(_frame([{"source": "user", "wheelchair": "no", "width": "abc"}])).iloc[0]
+    assert user["barrier_free_evidence"] == "user:wheelchair=no; user:width=abc (unreadable, ignored)"
+
+
+def test_newest_survey_answer_wins_per_item():
+    row = {"survey_entrance_step_free": "no", "survey_entrance_step_free_date": "2026-01-10",
+           "survey_accessible_wc": "yes", "survey_accessible_wc_date": "2026-03-01", "survey_date": "2026-03-01"}
+    got = assess_points(_frame([row])).iloc[0]
+    assert got["barrier_free_status"] == "not_accessible"
+    assert got["barrier_free_evidence"] == ("survey 2026-01-10: entrance_step_free=no; "
+                                            "survey 2026-03-01: accessible_wc=yes")
+    points = gpd.GeoDataFrame(_frame([{"pandus": 1}]), geometry=gpd.points_from_xy([25.0], [49.0]), crs=4326)
+    survey = pd.DataFrame([
+        {"point_id": "p0", "survey_date": pd.Timestamp("2026-02-01"), "entrance_step_free": "no",
+         "accessible_wc": "yes"},
+        {"point_id": "p0", "survey_date": pd.Timestamp("2026-04-01"), "entrance_step_free": "yes",
+         "accessible_wc": "unknown"},
+    ])
+    applied = apply_survey(points, survey).iloc[0]
+    assert applied["survey_entrance_step_free"] == "yes"
+    assert applied["survey_entrance_step_free_date"] == pd.Timestamp("2026-04-01")
+    assert applied["survey_accessible_wc"] == "yes"  # the newer survey did not answer: the older answer stays
+    assert applied["survey_accessible_wc_date"] == pd.Timestamp("2026-02-01")
+    assert applied["survey_date"] == pd.Timestamp("2026-04-01")
+    assert applied["barrier_free_status"] == "accessible"
+    # an older survey applied later does not overwrite newer answers
+    again = apply_survey(apply_survey(points, survey.iloc[[1]]), survey.iloc[[0]]).iloc[0]
+    assert again["survey_entrance_step_free"] == "yes" and again["survey_date"] == pd.Timestamp("2026-04-01")
+
+
+@pytest.mark.parametrize(
+    "text, metres",
+    [("0.9", 0.9), ("0,85", 0.85), ("0.9 m", 0.9), ("90 cm", 0.9), ("900 mm", 0.9), ("80", 0.8), ("3'", 0.9144),
+     ("2'10\"", 34 * 0.0254), ("wide", None), (None, None)],
+)
+def test_parse_width(text, metres):
+    got = parse_width_m(text)
+    assert got == (None if metres is None else pytest.approx(metres))
+
+
+# ----------------------------------------------------------------------------------------------- survey + coverage
+def _scenario():
+    """Settlements on a meridian, three ЦНАП points: P1 unknown at A, P3 not accessible at C, P2 accessible at D."""
+    lats = {"A": 49.00, "B": 49.05, "C": 49.20, "D": 49.40}
+    settlements = gpd.GeoDataFrame(
+        {"id": list(lats), "name": list(lats), "population": [1000.0, 2000.0, 500.0, 300.0],
+         "hromada_katottg": "UA00000000000000001"},
+        geometry=gpd.points_from_xy([25.0] * 4, list(lats.values())), crs="EPSG:4326",
+    )
+    points = gpd.GeoDataFrame(
+        {"id": ["P1", "P2", "P3"], "name": ["ВРМ А", "ЦНАП", "ВРМ С"],
+         "category": ["cnap_remote_workplace", "cnap_centre", "cnap_remote_workplace"],
+         "disability": pd.array([pd.NA, 1, 1], dtype="Int64"), "pandus": pd.array([pd.NA, 1, 0], dtype="Int64"),
+         "dis_sanit": pd.array([pd.NA, 1, 0], dtype="Int64"), "braille_mat": pd.array([pd.NA, 1, 0], dtype="Int64"),
+         "hromada_katottg": "UA00000000000000001"},
+        geometry=gpd.points_from_xy([25.0] * 3, [lats["A"], lats["D"], lats["C"]]), crs="EPSG:4326",
+    )
+    return settlements, points
+
+
+def _covered(settlement_lat, point_lats):
+    """Hand computation of the ЦНАП norm without a network: straight line x 1.3 <= 14 km and at 40 km/h <= 30 min."""
+    for lat in point_lats:
+        road_km = GEOD.inv(25.0, settlement_lat, 25.0, lat)[2] / 1000 * 1.3
+        if road_km <= 14.0 and road_km / 40.0 * 60 <= 30.0:
+            return True
+    return False
+
+
+def _fill_xlsx(path, answers: dict[str, dict[str, object]]):
+    workbook = load_workbook(path)
+    sheet = workbook.worksheets[0]
+    header = [c.value for c in sheet[1]]
+    column = {h.rsplit("[", 1)[1].rstrip("]"): i + 1 for i, h in enumerate(header)}
+    for r in range(2, sheet.max_row + 1):
+        point = sheet.cell(row=r, column=column["point_id"]).value
+        for key, value in answers.get(point, {}).items():
+            sheet.cell(row=r, column=column[key]).value = value
+    workbook.save(path)
+
+
+def test_survey_round_trip_changes_status_and_barrier_free_gap(tmp_path):
+    settlements, points = _scenario()
+    lat = dict(zip(settlements["id"], settlements.geometry.y))
+    pop = dict(zip(settlements["id"], settlements["population"]))
+    before = barrier_free_coverage(settlements, points)
+    assessed = before.points.set_index("id")["barrier_free_status"].to_dict()
+    assert assessed == {"P1": "unknown", "P2": "accessible", "P3": "not_accessible"}
+
+    all_lats = [lat["A"], lat["D"], lat["C"]]
+    expected_gap = sum(pop[s] for s in pop if _covered(lat[s], all_lats) and not _covered(lat[s], [lat["D"]]))
+    assert expected_gap == 3500.0  # A, B (near P1) and C (at P3) have a point, but no accessible one
+    h = before.hromadas.iloc[0]
+    assert h["barrier_free_gap_population"] == expected_gap
+    assert h["population_covered_accessible"] == 300.0 and h["barrier_free_share"] == pytest.approx(300 / 3800)
+    assert h["population_covered_all"] == 3800.0
+    assert (h["n_accessible"], h["n_partly"], h["n_not_accessible"], h["n_unknown"]) == (1, 0, 1, 1)
+    # the upper bound counts the unknown point P1 as accessible, and is labelled as such
+    assert h["population_covered_if_unknown_accessible"] == 3300.0
+    assert any(UPPER_BOUND_LABEL_EN in note for note in before.notes)
+    s = before.settlements.set_index("id")
+    assert s["barrier_free_gap"].to_dict() == {"A": True, "B": True, "C": True, "D": False}
+    assert s.loc["A", "travel_time_min_all"] == pytest.approx(0.0)
+    expected_b = GEOD.inv(25.0, lat["B"], 25.0, lat["D"])[2] / 1000 * 1.3 / 40 * 60
+    assert s.loc["B", "travel_time_min_accessible"] == pytest.approx(expected_b)
+
+    # export the form: only P1 (unknown) and P3 (not accessible) need a visit
+    paths = write_survey_form(assess_points(points), tmp_path / "survey.xlsx")
+    assert [p.name for p in paths] == ["survey.xlsx", "survey.csv"]
+    workbook = load_workbook(paths[0])
+    assert workbook.sheetnames == ["Обстеження Survey", "Інструкція Instructions"]
+    validations = workbook.worksheets[0].data_validations.dataValidation
+    lists = [v for v in validations if v.type == "list"]
+    assert len(lists) == 1 and lists[0].formula1 == '"так / yes,ні / no,невідомо / unknown"'
+    assert len(str(lists[0].sqref).split()) == len(ITEM_IDS)
+    assert any(v.type == "date" for v in validations)
+    form = survey_form(assess_points(points))
+    assert form.iloc[:, 0].tolist() == ["P1", "P3"]
+    assert pd.read_csv(paths[1], encoding="utf-8-sig").columns.tolist() == form.columns.tolist()
+    instructions = [c.value for row in workbook.worksheets[1].iter_rows() for c in row if c.value]
+    assert all(item.label_uk in instructions and item.norm in instructions for item in CHECKLIST)
+
+    # fill it in (UA and EN answers, 1/0, an Excel date) and read it back
+    _fill_xlsx(paths[0], {"P1": {"entrance_step_free": "так / yes", "door_width": "yes", "accessible_wc": 1,
+                                 "tactile_braille": "невідомо", "survey_date": dt.datetime(2026, 5, 1),
+                                 "surveyor": "Оксана Коваль", "notes": "пандус новий"}})
+    survey = read_survey(paths[0], today=TODAY)
+    assert len(survey) == 1 and survey.attrs["warnings"]  # the empty P3 row is skipped, with a note
+    row = survey.iloc[0]
+    assert (row["point_id"], row["survey_date"], row["surveyor"]) == ("P1", pd.Timestamp("2026-05-01"), "Оксана Коваль")
+    assert [row[i] for i in ITEM_IDS] == ["yes", "unknown", "unknown", "unknown", "yes", "yes", "unknown", "unknown"]
+    updated = apply_survey(points, survey)
+    p1 = updated.set_index("id").loc["P1"]
+    assert p1["barrier_free_status"] == "accessible" and p1["barrier_free_rule"] == "all_key_yes"
+    assert p1["survey_date"] == pd.Timestamp("2026-05-01") and p1["survey_notes"] == "пандус новий"
+    assert p1["barrier_free_evidence"] == "survey 2026-05-01: entrance_step_free=yes, door_width=yes, accessible_wc=yes"
+
+    after = barrier_free_coverage(settlements, updated)
+    new_gap = sum(pop[s] for s in pop if _covered(lat[s], all_lats) and not _covered(lat[s], [lat["A"], lat["D"]]))
+    assert after.hromadas.iloc[0]["barrier_free_gap_population"] == new_gap == 500.0
+    gap = "barrier_free_gap_population"
+    drop = before.hromadas.iloc[0][gap] - after.hromadas.iloc[0][gap]
+    assert drop == pop["A"] + pop["B"] == 3000.0
+    assert after.hromadas.iloc[0]["barrier_free_share"] == pytest.approx(3300 / 3800)
+    assert (after.hromadas.iloc[0]["n_accessible"], after.hromadas.iloc[0]["n_unknown"]) == (2, 0)
+    assert barrier_free_share_by_hromada(after) == {"UA00000000000000001": pytest.approx(3300 / 3800)}
+
+    # the CSV form round-trips the same way (";"-separated as Ukrainian Excel saves it)
+    csv = pd.read_csv(paths[1], encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    key = {c.rsplit("[", 1)[1].rstrip("]"): c for c in csv.columns}
+    csv.loc[csv[key["point_id"]] == "P1", [key["entrance_step_free"], key["door_width"], key["accessible_wc"],
+                                           key["survey_date"]]] = ["так", "1", "Yes", "01.05.2026"]
+    csv.to_csv(tmp_path / "filled.csv", sep=";", index=False, encoding="utf-8-sig")
+    from_csv = read_survey(tmp_path / "filled.csv", today=TODAY)
+    pd.testing.assert_frame_equal(from_csv.drop(columns=["surveyor", "notes"]),
+                                  survey.drop(columns=["surveyor", "notes"]), check_dtype=False)
+
+
+def _bad_csv(tmp_path, name, rows, header=None):
+    header = header or ["Point id [point_id]", "Survey date [survey_date]", "Step-free [entrance_step_free]",
+                        "WC [accessible_wc]"]
+    path = tmp_path / name
+    pd.DataFrame(rows, columns=header).to_csv(path, index=False)
+    return path
+
+
+def test_bad_survey_files_raise_clear_errors(tmp_path):
+    with pytest.raises(DataError, match=r"row 3, column 'WC \[accessible_wc\]': 'maybe' is not an answer"):
+        read_survey(_bad_csv(tmp_path, "a.csv", [["P1", "2026-05-01", "yes", "no"], ["P3", "2026-05-01", "yes",
+                                                                                       "maybe"]]), today=TODAY)
+    with pytest.raises(DataError, match=r"row 2, column 'Survey date \[survey_date\]': '31.02.2026' is not a date"):
+        read_survey(_bad_csv(tmp_path, "b.csv", [["P1", "31.02.2026", "так", "ні"]]), today=TODAY)
+    with pytest.raises(DataError, match=r"row 2.*is in the future"):
+        read_survey(_bad_csv(tmp_path, "c.csv", [["P1", "2030-01-01", "так", "ні"]]), today=TODAY)
+    with pytest.raises(DataError, match=r"row 2.*survey date is missing"):
+        read_survey(_bad_csv(tmp_path, "d.csv", [["P1", "", "так", ""]]), today=TODAY)
+    with pytest.raises(DataError, match=r"row 2: answers given but the point id"):
+        read_survey(_bad_csv(tmp_path, "e.csv", [["", "2026-05-01", "так", ""]]), today=TODAY)
+    with pytest.raises(DataError, match=r"unknown checklist item 'ramp_slope_ok'"):
+        read_survey(_bad_csv(tmp_path, "f.csv", [["P1", "2026-05-01", "так"]],
+                             header=["Point id [point_id]", "Date [survey_date]", "Slope [ramp_slope_ok]"]),
+                    today=TODAY)
+    with pytest.raises(DataError, match=r"no 'point_id' column"):
+        read_survey(_bad_csv(tmp_path, "g.csv", [["P1", "2026-05-01", "так"]],
+                             header=["Code", "Date [survey_date]", "[entrance_step_free]"]), today=TODAY)
+    with pytest.raises(DataError, match=r"rows 2, 3: point P1 surveyed on 2026-05-01 with different answers"):
+        read_survey(_bad_csv(tmp_path, "h.csv", [["P1", "2026-05-01", "так", ""], ["P1", "2026-05-01", "ні", ""]]),
+                    today=TODAY)
+    with pytest.raises(DataError, match="Survey file not found"):
+        read_survey(tmp_path / "missing.xlsx")
+    (tmp_path / "form.pdf").write_bytes(b"%PDF")
+    with pytest.raises(DataError, match="Unsupported survey file type"):
+        read_survey(tmp_path / "form.pdf")
+    (tmp_path / "broken.xlsx").write_bytes(b"not a zip file")
+    with pytest.raises(DataError, match="Cannot read the survey workbook broken.xlsx"):
+        read_survey(tmp_path / "broken.xlsx")
+    _, points = _scenario()
+    survey = read_survey(_bad_csv(tmp_path, "i.csv", [["P1", "2026-05-01", "так", ""], ["P9", "2026-05-01", "ні", ""]]),
+                         today=TODAY)
+    with pytest.raises(DataError, match=r"row 3: P9"):
+        apply_survey(points, survey)
+    with pytest.raises(DataError, match="duplicated ids"):
+        apply_survey(points.assign(id="P1"), survey.iloc[[0]])
+    with pytest.raises(DataError, match=r"\.xlsx or \.csv"):
+        write_survey_form(points, tmp_path / "form.ods")
+
+
+# ----------------------------------------------------------------------------------------------- real data
+def _registry_rule(flags: dict) -> tuple[str, bool]:
+    """The documented rules restricted to registry flags (independent re-statement for the test)."""
+    d, p, s, b = (flags.get(k) for k in ("disability", "pandus", "dis_sanit", "braille_mat"))
+    disagree = (d == 1 and p == 0) or (d == 0 and p == 1)
+    if p == 0:
+        return "not_accessible", disagree
+    if p == 1 and s == 1 and b != 0:
+        return "accessible", disagree
+    if p == 1 or s == 1 or b == 1 or d == 1:
+        return "partly", disagree
+    if s == 0 or b == 0 or d == 0:
+        return "not_accessible", disagree
+    return "unknown", disagree
+
+
+def test_demo_pack_statuses_equal_independent_count_of_registry_flags(data_root):
+    from analysis.datasets import list_demo_packs, load_demo_pack
+
+    packs = list_demo_packs(data_root)
+    assert len(packs) == 3
+    figures = {}
+    for code in packs["code"]:
+        raw = json.loads((data_root / "demo" / code / "service_points.geojson").read_text(encoding="utf-8"))
+        expected = {}
+        for feature in raw["features"]:
+            props = feature["properties"]
+            expected[f"registry:{props['registry_code']}"] = _registry_rule(props)
+        assessed = assess_points(load_demo_pack(code, data_root).service_points).set_index("id")
+        assert assessed["barrier_free_status"].to_dict() == {k: v[0] for k, v in expected.items()}
+        assert assessed["sources_disagree"].to_dict() == {k: v[1] for k, v in expected.items()}
+        counts = status_counts(assessed)
+        independent = pd.Series([v[0] for v in expected.values()]).value_counts().reindex(list(STATUSES), fill_value=0)
+        assert counts.tolist() == independent.tolist()
+        figures[code] = counts.to_dict()
+    # the three packs as shipped (registry vintage ≈2022–mid-2023)
+    assert figures["UA26080030000014307"] == {"accessible": 0, "partly": 0, "not_accessible": 8, "unknown": 0}
+    assert figures["UA46040010000033885"] == {"accessible": 0, "partly": 2, "not_accessible": 9, "unknown": 0}
+    assert figures["UA63060010000015783"] == {"accessible": 1, "partly": 2, "not_accessible": 4, "unknown": 0}
+
+
+def test_demo_pack_barrier_free_coverage_is_consistent(data_root):
+    from analysis.datasets import load_demo_pack
+
+    bundle = load_demo_pack("UA63060010000015783", data_root)
+    cov = barrier_free_coverage(bundle.settlements, bundle.service_points)
+    h = cov.hromadas.iloc[0]
+    s = cov.settlements
+    pop = s["population"].fillna(0)
+    assert h["population"] == pytest.approx(pop.sum())
+    assert h["population_covered_all"] == pytest.approx(pop[s["within_norm_all"]].sum())
+    assert h["barrier_free_gap_population"] == pytest.approx(
+        h["population_covered_all"] - h["population_covered_accessible"])
+    assert (s["travel_time_min_accessible"] >= s["travel_time_min_all"] - 1e-9).all()
+    assert 0 < h["barrier_free_share"] < h["share_covered_all"] <= 1
+    assert h["n_points"] == len(bundle.service_points)
+
+
+TAGS = ("wheelchair", "toilets:wheelchair", "ramp", "ramp:wheelchair", "door:width", "entrance")
+
+
+@pytest.fixture(scope="module")
+def helsinki_tagged(helsinki_pbf):
+    """Every node and way of the Helsinki extract with an accessibility tag, read with pyosmium here."""
+    rows = []
+    for obj in osmium.FileProcessor(str(helsinki_pbf), osmium.osm.NODE | osmium.osm.WAY):
+        if any(k in obj.tags for k in TAGS[:5]):
+            rows.append({"id": f"{'n' if obj.is_node() else 'w'}{obj.id}", **{k: obj.tags.get(k) for k in TAGS}})
+    return pd.DataFrame(rows)
+
+
+def test_helsinki_statuses_equal_independent_tag_counts(helsinki_tagged):
+    tags = helsinki_tagged
+    assert len(tags) > 400
+    wc, toilets = tags["wheelchair"], tags["toilets:wheelchair"]
+    assert tags[["ramp", "ramp:wheelchair", "door:width"]].isna().all().all()  # what the extract holds
+    expected = {
+        "accessible": int((wc.isin(["yes", "designated"]) & ~toilets.isin(["no", "limited"])).sum()),
+        "partly": int(((wc.isin(["yes", "designated"]) & toilets.isin(["no", "limited"])) | (wc == "limited")).sum()),
+        "not_accessible": int(((wc == "no") | (wc.isna() & toilets.isin(["no", "limited"]))).sum()),
+        "unknown": 0,
+    }
+    expected["partly"] += int((wc.isna() & toilets.isin(["yes", "designated"])).sum())
+    assert sum(expected.values()) == len(tags)
+    result = assess_points(tags)
+    assert status_counts(result).to_dict() == expected
+    assert expected == {"accessible": 305, "partly": 93, "not_accessible": 79, "unknown": 0}
+    plain = tags[tags[["toilets:wheelchair", "entrance"]].isna().all(axis=1)]
+    plain_counts = status_counts(result.loc[plain.index])
+    assert plain_counts["accessible"] == (plain["wheelchair"] == "yes").sum()
+    assert plain_counts["partly"] == (plain["wheelchair"] == "limited").sum()
+    assert plain_counts["not_accessible"] == (plain["wheelchair"] == "no").sum()
+
+
+def test_helsinki_imported_pois_and_fixture_poi(helsinki_pbf):
+    pois = read_osm(helsinki_pbf).pois
+    assessed = assess_points(pois)
+    wc = pois["wheelchair"]
+    assert status_counts(assessed)["accessible"] == int((wc == "yes").sum()) == 3
+    untagged = pois[["wheelchair", "toilets:wheelchair", "ramp", "ramp:wheelchair", "door:width", "width"]].isna()
+    assert status_counts(assessed)["unknown"] == int(untagged.all(axis=1).sum()) == len(pois) - 3
+
+    from conftest import FIXTURES
+
+    poi = assess_points(read_osm(FIXTURES / "wheelchair_steps.osm").pois).iloc[0]
+    assert poi["category"] == "cnap_centre"
+    assert poi["barrier_free_status"] == "partly" and poi["sources_disagree"]
+    assert poi["barrier_free_evidence"] == ("osm:wheelchair=yes; osm:toilets:wheelchair=no; osm:door:width=80 cm; "
+                                            "osm:entrance=main")
+    assert (poi["bf_door_width"], poi["bf_accessible_wc"], poi["bf_entrance_step_free"]) == ("no", "no", "yes")

@@ -1,0 +1,141 @@
+"""The command line does what the library does, writes atomically and fails with one readable line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import pytest
+
+from analysis.cli import main
+from analysis.network import RoadNetwork
+from analysis.osm_import import read_osm
+from analysis.routing import RESULT_COLUMNS, nearest_service
+
+REPO = Path(__file__).resolve().parents[1]
+VILLAGE = Path(__file__).resolve().parent / "fixtures" / "ukr_village.osm"
+BRODY = "UA46040010000033885"
+
+
+def _write_origins_csv(path: Path) -> None:
+    pd.DataFrame(
+        {"id": ["verbivka", "horodok", "island"], "name": ["Вербівка", "Городок", "Острівець"],
+         "lon": [25.005, 25.0655, 25.0905], "lat": [49.0035, 49.0011, 49.0415]}
+    ).to_csv(path, index=False)
+
+
+def _write_destinations_geojson(path: Path) -> None:
+    gpd.GeoDataFrame(
+        {"id": ["cnap", "vrm"], "name": ["ЦНАП", "ВРМ Вербівка"]},
+        geometry=gpd.points_from_xy([25.0645, 25.0052], [49.0032, 49.0041]), crs="EPSG:4326",
+    ).to_file(path, driver="GeoJSON")
+
+
+def test_travel_times_csv_equals_library_result(tmp_path, capsys):
+    origins, dests, out = tmp_path / "o.csv", tmp_path / "d.geojson", tmp_path / "tt.csv"
+    _write_origins_csv(origins)
+    _write_destinations_geojson(dests)
+    code = main(["--quiet", "travel-times", "--osm", str(VILLAGE), "--origins", str(origins),
+                 "--destinations", str(dests), "--mode", "drive", "--out", str(out)])
+    assert code == 0
+    table = pd.read_csv(out, encoding="utf-8-sig")
+    assert list(table.columns) == list(RESULT_COLUMNS)
+    network = read_osm(VILLAGE).network
+    from analysis.places import read_points
+
+    expected = nearest_service(network, read_points(origins), read_points(dests), "drive")
+    np.testing.assert_allclose(table["travel_time_min"], expected["travel_time_min"], rtol=1e-9)
+    np.testing.assert_allclose(table["network_distance_km"], expected["network_distance_km"], rtol=1e-9)
+    assert table["destination_id"].tolist() == expected["destination_id"].tolist()
+    assert table["reachable"].tolist() == expected["reachable"].tolist()
+    assert "origins" in capsys.readouterr().out
+
+
+def test_travel_times_without_network_is_labelled_estimated(tmp_path, capsys):
+    origins, dests, out = tmp_path / "o.csv", tmp_path / "d.geojson", tmp_path / "tt.gpkg"
+    _write_origins_csv(origins)
+    _write_destinations_geojson(dests)
+    assert main(["--quiet", "travel-times", "--origins", str(origins), "--destinations", str(dests),
+                 "--out", str(out)]) == 0
+    layer = gpd.read_file(out)
+    assert (layer["method"] == "estimated").all()
+    assert "ESTIMATED" in capsys.readouterr().err
+
+
+def test_bad_inputs_exit_2_with_one_line_and_write_nothing(tmp_path, capsys):
+    dests, out = tmp_path / "d.geojson", tmp_path / "tt.csv"
+    _write_destinations_geojson(dests)
+    wrong = tmp_path / "wrong.csv"
+    pd.DataFrame({"id": [1], "x_coord": [25.0], "y_coord": [49.0]}).to_csv(wrong, index=False)
+    assert main(["--quiet", "travel-times", "--origins", str(wrong), "--destinations", str(dests),
+                 "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("Error:") and "x_coord" in err and "Traceback" not in err
+    swapped = tmp_path / "swapped.csv"
+    pd.DataFrame({"id": ["a", "b"], "lon": [49.0, 49.01], "lat": [25.0, 25.01]}).to_csv(swapped, index=False)
+    assert main(["--quiet", "travel-times", "--origins", str(swapped), "--destinations", str(dests),
+                 "--out", str(out)]) == 2
+    assert "swapped" in capsys.readouterr().err
+    corrupt = tmp_path / "broken.osm.pbf"
+    corrupt.write_bytes(b"\x00\x00\x00\x0dnot a pbf at all" * 50)
+    origins = tmp_path / "o.csv"
+    _write_origins_csv(origins)
+    assert main(["--quiet", "travel-times", "--osm", str(corrupt), "--origins", str(origins),
+                 "--destinations", str(dests), "--out", str(out)]) == 2
+    assert "broken.osm.pbf" in capsys.readouterr().err
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temp leftovers
+
+
+def test_existing_output_survives_a_failed_run(tmp_path):
+    dests, out = tmp_path / "d.geojson", tmp_path / "tt.csv"
+    _write_destinations_geojson(dests)
+    out.write_text("previous results\n", encoding="utf-8")
+    empty = tmp_path / "empty.osm"
+    empty.write_text("", encoding="utf-8")
+    origins = tmp_path / "o.csv"
+    _write_origins_csv(origins)
+    assert main(["--quiet", "travel-times", "--osm", str(empty), "--origins", str(origins),
+                 "--destinations", str(dests), "--out", str(out)]) == 2
+    assert out.read_text(encoding="utf-8") == "previous results\n"
+
+
+def test_import_saves_a_network_that_loads_back_identical(tmp_path, helsinki_pbf):
+    out = tmp_path / "helsinki"
+    assert main(["--quiet", "import", "--osm", str(helsinki_pbf), "--out", str(out)]) == 0
+    loaded = RoadNetwork.load(out / "network")
+    direct = read_osm(helsinki_pbf).network
+    assert loaded.n_nodes == direct.n_nodes and loaded.n_edges == direct.n_edges
+    np.testing.assert_array_equal(loaded.edges["u"], direct.edges["u"])
+    np.testing.assert_allclose(loaded.edges["length_m"], direct.edges["length_m"])
+    layers = dict(pyogrio.list_layers(out / "osm.gpkg"))
+    assert "roads" in layers
+    assert len(gpd.read_file(out / "osm.gpkg", layer="roads")) == direct.n_edges
+
+
+def test_run_demo_pack_writes_geopackage_layers(tmp_path, data_root):
+    out = tmp_path / "brody.gpkg"
+    assert main(["--quiet", "--data-root", str(data_root), "run", "--pack", BRODY, "--out", str(out)]) == 0
+    layers = dict(pyogrio.list_layers(out))
+    assert {"settlements", "service_points", "boundary", "travel_times"} <= set(layers)
+    settlements = gpd.read_file(out, layer="settlements")
+    features = json.loads((data_root / "demo" / BRODY / "settlements.geojson").read_text(encoding="utf-8"))["features"]
+    assert len(settlements) == len(features) == 51
+    assert (settlements["method"] == "estimated").all()
+    assert settlements["travel_time_min__cnap"].notna().all()
+    assert (tmp_path / "brody.csv").exists()
+
+
+def test_module_entry_point_runs_as_a_process(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "analysis", "--help"], cwd=REPO, capture_output=True, text=True)
+    assert result.returncode == 0 and "travel-times" in result.stdout
+    bad = subprocess.run([sys.executable, "-m", "analysis", "travel-times", "--origins", "missing.csv",
+                          "--destinations", "missing.csv", "--out", str(tmp_path / "x.csv")],
+                         cwd=REPO, capture_output=True, text=True)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr and "missing.csv" in bad.stderr
