@@ -7,6 +7,7 @@ Commands
 ``import``         import an ``.osm.pbf``/``.osm``/``.osm.bz2`` extract clipped to an area, save it for reuse
 ``fetch``          download a hromada's OSM data (Overpass via osmnx) and save it for offline reuse
 ``run``            full analysis of a hromada (demo pack or own files) into a GeoPackage + CSV
+``rank``           analyse many hromadas (serially or in parallel with Dask) and rank them for donors
 ``packs``          list the demo packs available under the data root
 ``geocode-registry`` place the Mintsyfra ЦНАП registry rows of a hromada at its settlements
 
@@ -214,6 +215,30 @@ def cmd_run(args) -> int:
     return 0
 
 
+def cmd_rank(args) -> int:
+    from analysis.batch import analyse_many
+    from analysis.compare import export_ranking
+    from analysis.datasets import list_demo_packs
+
+    packs = list_demo_packs(args.data_root)["code"].tolist() if args.packs == ["all"] else args.packs
+    networks = dict(item.split("=", 1) for item in args.network or [])
+    progress, close = _progress_bar(not args.quiet)
+    try:
+        result = analyse_many(packs, root=args.data_root, networks=networks, mode=args.mode,
+                              circuity=args.circuity, scheduler=args.scheduler, n_workers=args.workers,
+                              progress=progress)
+    finally:
+        close()
+    for _, row in result.errors.iterrows():
+        print(f"  failed: {row['pack']}: {str(row['error']).splitlines()[0]}", file=sys.stderr)
+    if result.ranking.empty:
+        raise HromadaAccessError("No hromada could be analysed.")
+    export_ranking(result.ranking, args.out)
+    print(f"{args.out}: {len(result.ranking)} hromadas ranked by population outside the ЦНАП norm "
+          f"({len(result.errors)} failed)")
+    return 0
+
+
 def cmd_geocode_registry(args) -> int:
     from analysis.datasets import load_demo_pack
     from analysis.registry import geocode_registry, load_registry
@@ -278,6 +303,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--circuity", type=float, default=1.3)
     p.add_argument("--out", required=True, help="output .gpkg")
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("rank", help="analyse many hromadas and rank them (donor view), serially or with Dask")
+    p.add_argument("--packs", nargs="+", default=["all"], help="pack codes/folders, or 'all' (default)")
+    p.add_argument("--network", action="append", metavar="CODE=DIR", help="saved network for a pack (repeatable)")
+    p.add_argument("--mode", choices=["drive", "walk"], default="drive")
+    p.add_argument("--circuity", type=float, default=1.3)
+    p.add_argument("--scheduler", default="serial", help="serial, local (Dask LocalCluster) or a Dask address")
+    p.add_argument("--workers", type=int, default=None, help="local cluster worker processes")
+    p.add_argument("--out", required=True, help="output .csv or .xlsx (UA and EN headers)")
+    p.set_defaults(func=cmd_rank)
 
     p = sub.add_parser("packs", help="list demo packs")
     p.set_defaults(func=cmd_packs)
