@@ -74,6 +74,7 @@ def compute_access(
     circuity: float = DEFAULT_CIRCUITY,
     estimate_speed_kmh: float | None = None,
     closed_edge_ids: Iterable[int] | None = None,
+    min_component_nodes: int = 10,
     progress: Callable[[str, float], None] | None = None,
 ) -> AccessResult:
     """Nearest service point per settlement and per ``by`` value (service group by default).
@@ -90,6 +91,8 @@ def compute_access(
         ``"group"`` (e.g. all ЦНАП access points together) or ``"category"``.
     values
         Restrict to these groups/categories (default: all present in ``service_points``).
+    min_component_nodes
+        Snapping rule of :func:`analysis.routing.snap_points`.
     """
     if by not in service_points.columns:
         raise DataError(f"Service points have no {by!r} column; columns found: {list(service_points.columns)}.")
@@ -111,7 +114,7 @@ def compute_access(
         notes.append(f"{ESTIMATE_LABEL_EN}: straight line x {circuity:g}")
     else:
         long = nearest_service(network, settlements, points, mode, by=by, closed_edge_ids=closed_edge_ids,
-                               progress=progress)
+                               min_component_nodes=min_component_nodes, progress=progress)
         method = "network"
         used_circuity = observed_circuity(long)
         far = long.drop_duplicates("origin_id")
