@@ -48,8 +48,9 @@ from analysis.routing import (
     estimate_nearest_service,
     nearest_service,
     snap_points,
+    walk_seconds,
 )
-from analysis.profiles import OFF_NETWORK_WALK_SPEED_KMH
+from analysis.profiles import get_profile
 from analysis.taxonomy import Taxonomy, load_taxonomy
 
 STATUS_MET = "met"
@@ -312,8 +313,8 @@ def pair_times_and_distances(
     """Fastest travel time (s) and shortest road distance (m) for every origin x destination pair.
 
     Both include the two off-network legs exactly as :func:`analysis.routing.nearest_service` counts them (snapped
-    with :func:`analysis.routing.snap_points`, walked at
-    :data:`analysis.profiles.OFF_NETWORK_WALK_SPEED_KMH`); ``inf`` where no route exists. One time-weighted and one
+    with :func:`analysis.routing.snap_points`, walked at the profile's off-network speed; points on one node are
+    walked between directly); ``inf`` where no route exists. One time-weighted and one
     length-weighted Dijkstra per distinct destination node on the mode's reversed graph (closures applied), so both
     figures only grow when a road closes.
 
@@ -333,9 +334,17 @@ def pair_times_and_distances(
     )
     seconds = csgraph.dijkstra(reverse, directed=True, indices=nodes)[:, o_snap.node]  # (U, S)
     metres = csgraph.dijkstra(lengths, directed=True, indices=nodes)[:, o_snap.node]
-    walk = OFF_NETWORK_WALK_SPEED_KMH / 3.6
+    profile = get_profile(mode)
     legs = o_snap.distance_m[:, None] + d_snap.distance_m[None, :]
-    return seconds[inverse].T + legs / walk, metres[inverse].T + legs
+    pair_seconds = seconds[inverse].T + walk_seconds(legs, profile)
+    pair_metres = metres[inverse].T + legs
+    # points on the same road node are walked between directly (routing's rule, analysis.routing.direct_walk_m)
+    same = o_snap.node[:, None] == d_snap.node[None, :]
+    if same.any():
+        direct = np.hypot(o_snap.x[:, None] - d_snap.x[None, :], o_snap.y[:, None] - d_snap.y[None, :])
+        pair_seconds = np.where(same, np.minimum(pair_seconds, walk_seconds(direct, profile)), pair_seconds)
+        pair_metres = np.where(same, np.minimum(pair_metres, direct), pair_metres)
+    return pair_seconds, pair_metres
 
 
 def _fastest_figures(base: pd.DataFrame, rows: pd.DataFrame | None, basis: str) -> pd.DataFrame:

@@ -57,7 +57,9 @@ from scipy.sparse import csgraph
 from analysis.errors import DataError
 from analysis.network import RoadNetwork
 from analysis.profiles import Profile, get_profile
-from analysis.routing import arc_values, multi_source_tree, od_matrix, point_lonlat, validate_points, walk_seconds
+from analysis.routing import (
+    arc_values, direct_walk_m, multi_source_tree, od_matrix, point_lonlat, validate_points, walk_seconds,
+)
 
 #: Values of the OSM ``bridge`` tag that do NOT mean a bridge.
 _NOT_BRIDGE = {"", "no", "false", "0"}
@@ -142,6 +144,18 @@ def _multi_source(
     return dist, pred, dest_index
 
 
+def _with_direct_walks(
+    seconds: np.ndarray, which: np.ndarray, o_node: np.ndarray, o_xy: np.ndarray, p_node: np.ndarray,
+    p_xy: np.ndarray, profile: Profile,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Apply routing's rule that points on the same road node are walked between directly
+    (:func:`analysis.routing.direct_walk_m`) to per-settlement best seconds and point indices."""
+    metres, nearest = direct_walk_m(o_node, o_xy, p_node, p_xy)
+    direct_s = walk_seconds(metres, profile)
+    use = (nearest >= 0) & (direct_s <= seconds)
+    return np.where(use, direct_s, seconds), np.where(use, nearest, which)
+
+
 def _route_segments(parent: np.ndarray, tree_edge: np.ndarray, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(start position, segment id) for every arc on the tree paths from ``start`` nodes to their roots; all
     starts walk up in lock-step (one vectorised step per level of depth)."""
@@ -190,6 +204,8 @@ class PlanningContext:
         Reversed mode graph (CSR, seconds); ``reverse_edge_id`` names each arc's segment.
     origin_node, origin_snap_m, origin_seconds
         Settlement snaps: node, off-network metres, off-network seconds.
+    origin_xy, point_xy
+        Metric coordinates of the settlements and points (for direct walks between points on one node).
     point_node, point_snap_m, point_seconds
         The same for service points.
     baseline_seconds, baseline_point
@@ -227,9 +243,11 @@ class PlanningContext:
     origin_node: np.ndarray
     origin_snap_m: np.ndarray
     origin_seconds: np.ndarray
+    origin_xy: np.ndarray
     point_node: np.ndarray
     point_snap_m: np.ndarray
     point_seconds: np.ndarray
+    point_xy: np.ndarray
     baseline_seconds: np.ndarray
     baseline_point: np.ndarray
     tree_parent: np.ndarray
@@ -302,20 +320,21 @@ class PlanningContext:
         to_metric = pyproj.Transformer.from_crs("EPSG:4326", network.metric_crs, always_xy=True)
         node_x, node_y = network.nodes["x"].to_numpy(), network.nodes["y"].to_numpy()
 
-        def snap(frame: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+        def snap(frame: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             if len(frame) == 0:
-                return np.zeros(0, dtype=np.int64), np.zeros(0)
+                return np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros((0, 2))
             x, y = to_metric.transform(*point_lonlat(frame))
-            return graph.snap(node_x, node_y, x, y, min_component_nodes)
+            return (*graph.snap(node_x, node_y, x, y, min_component_nodes), np.column_stack([x, y]))
 
-        o_node, o_m = snap(settlements)
-        p_node, p_m = snap(points)
+        o_node, o_m, o_xy = snap(settlements)
+        p_node, p_m, p_xy = snap(points)
         p_sec = walk_seconds(p_m, profile)
         dist, pred, dest_index = _multi_source(graph.reverse, p_node, p_sec)
         o_sec = walk_seconds(o_m, profile)
         baseline = dist[o_node] + o_sec
         baseline_point = np.where(np.isfinite(baseline), dest_index[o_node], -1)
         baseline = np.where(baseline_point >= 0, baseline, np.inf)
+        baseline, baseline_point = _with_direct_walks(baseline, baseline_point, o_node, o_xy, p_node, p_xy, profile)
 
         tree_edge = np.full(graph.n_nodes, -1, dtype=np.int64)
         idx = np.flatnonzero(pred >= 0)
@@ -339,8 +358,8 @@ class PlanningContext:
             network=network, profile=profile, group=group, settlements=settlements, points=points,
             threshold_min=float(threshold_min), id_column=id_column, min_component_nodes=min_component_nodes,
             reverse=graph.reverse, reverse_edge_id=graph.reverse_edge_id,
-            origin_node=o_node, origin_snap_m=o_m, origin_seconds=o_sec,
-            point_node=p_node, point_snap_m=p_m, point_seconds=p_sec,
+            origin_node=o_node, origin_snap_m=o_m, origin_seconds=o_sec, origin_xy=o_xy,
+            point_node=p_node, point_snap_m=p_m, point_seconds=p_sec, point_xy=p_xy,
             baseline_seconds=baseline, baseline_point=baseline_point,
             tree_parent=pred, tree_edge=tree_edge, path_owner=path_owner, path_edge=path_edge,
             population=population, hromada=hromada,
@@ -353,11 +372,12 @@ class PlanningContext:
         )
 
     # ------------------------------------------------------------------------------------------------ helpers
-    def snap_lonlat(self, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Snap WGS84 points exactly as :func:`analysis.routing.snap_points` would (node, metres)."""
+    def snap_lonlat(self, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Snap WGS84 points exactly as :func:`analysis.routing.snap_points` would: (node, metres, metric xy)."""
         x, y = self._to_metric.transform(np.atleast_1d(np.asarray(lon, float)), np.atleast_1d(np.asarray(lat, float)))
         graph = self.network.graph(self.profile)
-        return graph.snap(self.node_xy[:, 0], self.node_xy[:, 1], x, y, self.min_component_nodes)
+        node, metres = graph.snap(self.node_xy[:, 0], self.node_xy[:, 1], x, y, self.min_component_nodes)
+        return node, metres, np.column_stack([x, y])
 
     def closed_reverse(self, closed: np.ndarray) -> sparse.csr_matrix:
         """The reversed graph with the closed segments removed (exactly ``network.graph(mode, closed).reverse``)."""
@@ -409,7 +429,8 @@ class PlanningContext:
         return ids.astype(np.int64)
 
     def add_point_seconds(
-        self, reverse: sparse.csr_matrix, node: int, walk_seconds: float, current_seconds: np.ndarray
+        self, reverse: sparse.csr_matrix, node: int, walk_seconds: float, current_seconds: np.ndarray,
+        xy: np.ndarray | None = None,
     ) -> np.ndarray:
         """Seconds from every settlement to one new point, exact wherever it beats ``current_seconds`` (inf where
         it cannot): one Dijkstra from the point's node on the reversed graph, bounded by the largest current
@@ -422,6 +443,8 @@ class PlanningContext:
         gap = np.hypot(*(self.node_xy[self.origin_node] - self.node_xy[int(node)]).T)
         lower = gap * 0.9 / self.max_speed_mps if self.max_speed_mps > 0 else np.zeros(len(gap))
         relevant = weight + lower < node_level
+        if xy is not None:  # settlements on the point's own node may walk there directly
+            relevant &= self.origin_node != int(node)
         # settlements out of reach now and in another (baseline, hence also closed-graph) component stay so
         relevant &= np.isfinite(node_level) | (self.component[self.origin_node] == self.component[int(node)])
         bound = float(node_level[relevant].max()) if relevant.any() else -np.inf
@@ -429,7 +452,12 @@ class PlanningContext:
         if limit < 0:
             return np.full(len(self.origin_node), np.inf)
         dist = csgraph.dijkstra(reverse, directed=True, indices=int(node), limit=limit)
-        return (weight + dist[self.origin_node]) + self.origin_seconds
+        candidate = (weight + dist[self.origin_node]) + self.origin_seconds
+        if xy is not None:
+            candidate, _ = _with_direct_walks(candidate, np.zeros(len(candidate), dtype=np.int64), self.origin_node,
+                                              self.origin_xy, np.array([int(node)]), np.asarray(xy, float)[None, :],
+                                              self.profile)
+        return candidate
 
 
 def _as_geometry(area) -> shapely.Geometry:
@@ -523,10 +551,10 @@ def scenario_times(context: PlanningContext, scenario: WhatIf) -> dict:
     if duplicates:
         raise DataError(f"New point id(s) already in use: {sorted(set(map(str, duplicates)))[:10]}.")
     if new_ids:
-        new_node, new_m = context.snap_lonlat(np.array(new_lon), np.array(new_lat))
+        new_node, new_m, new_xy = context.snap_lonlat(np.array(new_lon), np.array(new_lat))
         new_sec = walk_seconds(new_m, context.profile)
     else:
-        new_node, new_sec = np.zeros(0, dtype=np.int64), np.zeros(0)
+        new_node, new_sec, new_xy = np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros((0, 2))
 
     # closed roads
     parts = [np.asarray(list(scenario.close_edges), dtype=np.int64)]
@@ -547,7 +575,7 @@ def scenario_times(context: PlanningContext, scenario: WhatIf) -> dict:
         which = context.baseline_point.copy()
         reverse = context.closed_reverse(closed) if new_ids else None
         for k in range(len(new_ids)):
-            candidate = context.add_point_seconds(reverse, new_node[k], new_sec[k], seconds)
+            candidate = context.add_point_seconds(reverse, new_node[k], new_sec[k], seconds, new_xy[k])
             better = candidate < seconds
             seconds = np.where(better, candidate, seconds)
             which = np.where(better, len(point_ids) + k, which)
@@ -561,6 +589,12 @@ def scenario_times(context: PlanningContext, scenario: WhatIf) -> dict:
         local = dest_index[context.origin_node]
         position = np.concatenate([keep, len(point_ids) + np.arange(len(new_ids))])
         which = np.where(np.isfinite(seconds) & (local >= 0), position[np.maximum(local, 0)], -1)
+        seconds = np.where(which >= 0, seconds, np.inf)
+        direct_nodes = np.concatenate([context.point_node[keep], new_node])
+        direct_xy = np.concatenate([context.point_xy[keep], new_xy])
+        seconds, local_direct = _with_direct_walks(seconds, np.full(len(seconds), -1), context.origin_node,
+                                                   context.origin_xy, direct_nodes, direct_xy, context.profile)
+        which = np.where(local_direct >= 0, position[np.maximum(local_direct, 0)], which)
         method = "full"
     seconds = np.where(which >= 0, seconds, np.inf)
     destination = np.full(len(seconds), None, dtype=object)

@@ -75,10 +75,17 @@ _GEOD = pyproj.Geod(ellps="WGS84")
 
 @dataclass(frozen=True)
 class Snap:
-    """Where points attach to the network: node index and the straight off-network leg in metres."""
+    """Where points attach to the network: node index, the straight off-network leg in metres, and the points'
+    own metric coordinates (network CRS)."""
 
     node: np.ndarray
     distance_m: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+
+    @property
+    def xy(self) -> np.ndarray:
+        return np.column_stack([self.x, self.y])
 
 
 def point_lonlat(points: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -123,7 +130,7 @@ def snap_points(
     x, y = to_metric.transform(lon, lat)
     node, distance = graph.snap(network.nodes["x"].to_numpy(), network.nodes["y"].to_numpy(), x, y,
                                 min_component_nodes, island_snap_m)
-    return Snap(node=node, distance_m=distance)
+    return Snap(node=node, distance_m=distance, x=np.asarray(x, dtype=float), y=np.asarray(y, dtype=float))
 
 
 def walk_seconds(distance_m: np.ndarray, profile: Profile | None = None) -> np.ndarray:
@@ -213,6 +220,32 @@ def _nearest_pass(
     network_m, reached = _walk_to_root(graph, pred, origin_nodes)
     dest_index = np.where(np.isfinite(seconds), dest_of_node[reached], -1)
     return seconds, network_m, dest_index
+
+
+def direct_walk_m(
+    origin_node: np.ndarray, origin_xy: np.ndarray, dest_node: np.ndarray, dest_xy: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each origin, the straight-line metres to the nearest destination attached to the *same* road node
+    (inf and -1 if there is none), and that destination's index.
+
+    Two points on one node (e.g. a settlement and a service point placed at that settlement) are walked between
+    directly rather than via the node: never longer, by the triangle inequality, and never across water or between
+    network components. Every routing function applies this rule, so all of them agree.
+    """
+    metres = np.full(len(origin_node), np.inf)
+    which = np.full(len(origin_node), -1, dtype=np.int64)
+    shared = np.isin(origin_node, dest_node)
+    if not shared.any():
+        return metres, which
+    pairs = pd.DataFrame({"node": origin_node[shared], "o": np.flatnonzero(shared)}).merge(
+        pd.DataFrame({"node": dest_node, "d": np.arange(len(dest_node))}), on="node"
+    )
+    o, d = pairs["o"].to_numpy(), pairs["d"].to_numpy()
+    pairs["m"] = np.hypot(origin_xy[o, 0] - dest_xy[d, 0], origin_xy[o, 1] - dest_xy[d, 1])
+    best = pairs.loc[pairs.groupby("o")["m"].idxmin()]
+    metres[best["o"].to_numpy()] = best["m"].to_numpy()
+    which[best["o"].to_numpy()] = best["d"].to_numpy()
+    return metres, which
 
 
 def _geodesic_km(lon1, lat1, lon2, lat2) -> np.ndarray:
@@ -342,6 +375,18 @@ def _nearest_for_group(
     d_snap_m = np.where(found, dest_snap.distance_m[chosen], np.nan)
     net_km = np.where(found, o_network_m / 1000.0, np.nan)
     total_km = net_km + (origin_snap.distance_m + np.nan_to_num(d_snap_m)) / 1000.0
+    snap_m = origin_snap.distance_m + np.nan_to_num(d_snap_m)
+    direct_m, direct_dest = direct_walk_m(origin_snap.node, origin_snap.xy, dest_snap.node, dest_snap.xy)
+    direct_s = walk_seconds(direct_m, graph.profile)
+    direct = (direct_dest >= 0) & (direct_s <= np.where(found, seconds, np.inf))
+    if direct.any():
+        seconds = np.where(direct, direct_s, seconds)
+        chosen = np.where(direct, direct_dest, chosen)
+        found = found | direct
+        net_km = np.where(direct, 0.0, net_km)
+        total_km = np.where(direct, direct_m / 1000.0, total_km)
+        snap_m = np.where(direct, direct_m, snap_m)
+        d_snap_m = np.where(direct, 0.0, d_snap_m)
     d_lon, d_lat = point_lonlat(dests)
     straight = np.where(found, _geodesic_km(o_lon, o_lat, d_lon[chosen], d_lat[chosen]), np.nan)
     reachable = found.copy()
@@ -371,7 +416,7 @@ def _nearest_for_group(
             "origin_id": origins[id_column].to_numpy(),
             "destination_id": np.where(keep_dest, dest_ids[chosen], None),
             "network_distance_km": net_km,
-            "snap_distance_m": np.where(found, origin_snap.distance_m + d_snap_m, np.nan),
+            "snap_distance_m": np.where(found, snap_m, np.nan),
             "total_distance_km": np.where(found, total_km, np.nan),
             "travel_time_min": np.where(found, seconds / 60.0, np.nan),
             "reachable": reachable,
@@ -426,9 +471,17 @@ def od_matrix(
             origin_net_m, _ = _walk_to_root(graph, pred[row], o_snap.node)
             for dest_position in np.flatnonzero(inverse == start + row):
                 seconds = dist[row][o_snap.node] + o_seconds + d_seconds[dest_position]
-                ok = np.isfinite(seconds) & (seconds <= limit)
                 snap_m = o_snap.distance_m + d_snap.distance_m[dest_position]
-                total_km = origin_net_m / 1000.0 + snap_m / 1000.0
+                net_m = origin_net_m.copy()
+                # points on the same node are walked between directly (see direct_walk_m)
+                same = o_snap.node == d_snap.node[dest_position]
+                direct_m = np.hypot(o_snap.x - d_snap.x[dest_position], o_snap.y - d_snap.y[dest_position])
+                direct = same & (walk_seconds(direct_m, profile) <= seconds)
+                seconds = np.where(direct, walk_seconds(direct_m, profile), seconds)
+                snap_m = np.where(direct, direct_m, snap_m)
+                net_m[direct] = 0.0
+                ok = np.isfinite(seconds) & (seconds <= limit)
+                total_km = net_m / 1000.0 + snap_m / 1000.0
                 if cutoff_km is not None:
                     ok &= total_km <= cutoff_km
                 frames.append(
@@ -436,7 +489,7 @@ def od_matrix(
                         {
                             "origin_id": origin_ids[ok],
                             "destination_id": dest_ids[dest_position],
-                            "network_distance_km": origin_net_m[ok] / 1000.0,
+                            "network_distance_km": net_m[ok] / 1000.0,
                             "snap_distance_m": snap_m[ok],
                             "total_distance_km": total_km[ok],
                             "travel_time_min": seconds[ok] / 60.0,

@@ -33,10 +33,15 @@ def _points(ids, lonlat):
     return gpd.GeoDataFrame({"id": list(ids)}, geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
 
 
-def _nx_best(G, o_node, o_snap, d_nodes, d_snaps):
-    """Brute force: fastest destination by networkx Dijkstra per pair, with the route's length."""
+def _nx_best(G, o_node, o_snap, d_nodes, d_snaps, o_xy=None, d_xy=None):
+    """Brute force: fastest destination by networkx Dijkstra per pair, with the route's length; a destination on
+    the origin's own node may instead be walked to in a straight line (routing's documented rule)."""
     best = None
     for j, (node, snap) in enumerate(zip(d_nodes, d_snaps)):
+        if o_xy is not None and node == o_node:
+            metres = float(np.hypot(*(o_xy - d_xy[j])))
+            if best is None or metres / WALK_MS < best[0]:
+                best = (metres / WALK_MS, j, 0.0, metres)
         try:
             seconds, path = nx.single_source_dijkstra(G, o_node, node, weight="time_s")
         except nx.NetworkXNoPath:
@@ -44,7 +49,7 @@ def _nx_best(G, o_node, o_snap, d_nodes, d_snaps):
         seconds += (o_snap + snap) / WALK_MS
         length = sum(G[a][b]["length_m"] for a, b in zip(path[:-1], path[1:]))
         if best is None or seconds < best[0]:
-            best = (seconds, j, length)
+            best = (seconds, j, length, o_snap + snap)
     return best
 
 
@@ -58,14 +63,33 @@ def test_nearest_service_equals_networkx_brute_force(mode):
     o_snap = snap_points(net, origins, mode)
     d_snap = snap_points(net, dests, mode)
     assert len(result) == len(origins)
+    direct = 0
     for i, row in result.iterrows():
-        best = _nx_best(G, o_snap.node[i], o_snap.distance_m[i], d_snap.node, d_snap.distance_m)
+        best = _nx_best(G, o_snap.node[i], o_snap.distance_m[i], d_snap.node, d_snap.distance_m,
+                        o_snap.xy[i], d_snap.xy)
         assert best is not None and row["reachable"]
         assert row["travel_time_min"] * 60 == pytest.approx(best[0], rel=1e-9)
         assert row["destination_id"] == dests["id"].iloc[best[1]]
         assert row["network_distance_km"] * 1000 == pytest.approx(best[2], rel=1e-9, abs=1e-6)
-        expected_total = best[2] + o_snap.distance_m[i] + d_snap.distance_m[best[1]]
-        assert row["total_distance_km"] * 1000 == pytest.approx(expected_total, rel=1e-9)
+        assert row["total_distance_km"] * 1000 == pytest.approx(best[2] + best[3], rel=1e-9)
+        direct += best[2] == 0.0
+    assert direct < len(result)  # most routes use the roads
+
+
+def test_points_on_one_node_are_walked_between_directly():
+    net = road_grid(6, 6, seed=3)
+    node = net.nodes.iloc[14]
+    settlement = _points(["village"], [(node.lon + 0.0004, node.lat)])  # ~29 m east of the node
+    service = _points(["cnap"], [(node.lon + 0.0005, node.lat + 0.0001)])  # ~14 m further
+    row = nearest_service(net, settlement, service, "drive").iloc[0]
+    _, _, metres = GEOD.inv(node.lon + 0.0004, node.lat, node.lon + 0.0005, node.lat + 0.0001)
+    assert row["network_distance_km"] == 0.0
+    assert row["total_distance_km"] * 1000 == pytest.approx(metres, rel=3e-3)
+    assert row["travel_time_min"] * 60 == pytest.approx(row["total_distance_km"] * 1000 / WALK_MS, rel=1e-9)
+    same_place = nearest_service(net, settlement, settlement.assign(id="here"), "drive").iloc[0]
+    assert same_place["travel_time_min"] == 0.0
+    matrix = od_matrix(net, settlement, service, "drive").iloc[0]
+    assert matrix["travel_time_min"] == pytest.approx(row["travel_time_min"], rel=1e-12)
 
 
 def test_snap_distance_is_straight_metric_distance_to_node():
