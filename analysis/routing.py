@@ -186,6 +186,29 @@ def multi_source_tree(
     return dist[:n], pred, dest_of_node
 
 
+def _tree_arc_length(graph: ProfileGraph, parent: np.ndarray, child: np.ndarray) -> np.ndarray:
+    """Length (m) of each tree arc parent -> child of ``graph.reverse``, i.e. of the forward arc child -> parent.
+
+    Scans the (few) entries of each child's forward CSR row in lock-step: a road node has a handful of
+    neighbours, so this is a few vectorised comparisons instead of a binary search over all arcs.
+    """
+    forward = graph.forward
+    start = forward.indptr[child]
+    end = forward.indptr[child + 1]
+    out = np.zeros(len(child), dtype=float)
+    remaining = np.arange(len(child))
+    offset = 0
+    while len(remaining):
+        position = start[remaining] + offset
+        inside = position < end[remaining]
+        remaining, position = remaining[inside], position[inside]
+        hit = forward.indices[position] == parent[remaining]
+        out[remaining[hit]] = graph.forward_length_m[position[hit]]
+        remaining = remaining[~hit]
+        offset += 1
+    return out
+
+
 def _walk_to_root(graph: ProfileGraph, predecessors: np.ndarray, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Follow shortest-path-tree predecessors (negative at roots) from ``start`` nodes up to their roots, all starts
     in lock-step. Returns the summed arc lengths (m) and the root reached.
@@ -199,7 +222,7 @@ def _walk_to_root(graph: ProfileGraph, predecessors: np.ndarray, start: np.ndarr
     while len(active):
         child = current[active]
         parent = predecessors[child].astype(np.int64)
-        total[active] += arc_values(graph, graph.reverse_length_m, parent, child)
+        total[active] += _tree_arc_length(graph, parent, child)
         current[active] = parent
         active = active[predecessors[parent] >= 0]
     return total, current
@@ -310,20 +333,30 @@ def nearest_service(
     graph = network.graph(profile, closed_edge_ids)
     if by is not None and by not in destinations.columns:
         raise DataError(f"Destinations have no {by!r} column; columns found: {list(destinations.columns)}.")
-    groups = [(None, destinations)] if by is None else list(destinations.groupby(by, sort=True))
     if len(origins) == 0:
         return pd.DataFrame(columns=list(RESULT_COLUMNS) + ([by] if by else []))
+    if by is None:
+        groups = [(None, np.arange(len(destinations)))]
+    else:
+        groups = [(value, np.asarray(rows)) for value, rows in destinations.groupby(by, sort=True).indices.items()]
 
     snap_options = {"min_component_nodes": min_component_nodes, "island_snap_m": island_snap_m}
     origin_snap = snap_points(network, origins, profile, **snap_options)
     o_lon, o_lat = point_lonlat(origins)
+    # destinations are snapped once; each group is a subset of them
+    all_dest_snap = snap_points(network, destinations, profile, **snap_options) if len(destinations) else None
+    d_lon_all, d_lat_all = point_lonlat(destinations) if len(destinations) else (np.zeros(0), np.zeros(0))
     results = []
-    for step_index, (value, dests) in enumerate(groups):
+    for step_index, (value, rows) in enumerate(groups):
         if progress is not None:
             progress(f"routing {value if value is not None else 'all'}", step_index / max(len(groups), 1))
+        dest_snap = None if all_dest_snap is None else Snap(
+            node=all_dest_snap.node[rows], distance_m=all_dest_snap.distance_m[rows],
+            x=all_dest_snap.x[rows], y=all_dest_snap.y[rows],
+        )
         table = _nearest_for_group(
-            network, graph, origins, dests, origin_snap, o_lon, o_lat, id_column, cutoff_min, cutoff_km,
-            max_snap_m, snap_options,
+            graph, origins, destinations.iloc[rows], dest_snap, d_lon_all[rows], d_lat_all[rows], origin_snap,
+            o_lon, o_lat, id_column, cutoff_min, cutoff_km, max_snap_m,
         )
         if by is not None:
             table.insert(1, by, value)
@@ -357,12 +390,11 @@ def _unreachable_table(origins, id_column, reason, origin_snap_m) -> pd.DataFram
 
 
 def _nearest_for_group(
-    network, graph, origins, dests, origin_snap, o_lon, o_lat, id_column, cutoff_min, cutoff_km, max_snap_m,
-    snap_options,
+    graph, origins, dests, dest_snap, d_lon, d_lat, origin_snap, o_lon, o_lat, id_column, cutoff_min, cutoff_km,
+    max_snap_m,
 ) -> pd.DataFrame:
     if len(dests) == 0:
         return _unreachable_table(origins, id_column, REASON_NO_DESTINATIONS, origin_snap.distance_m)
-    dest_snap = snap_points(network, dests, graph.profile, **snap_options)
     dest_seconds = walk_seconds(dest_snap.distance_m, graph.profile)
     limit = np.inf
     if cutoff_min is not None:
@@ -387,7 +419,6 @@ def _nearest_for_group(
         total_km = np.where(direct, direct_m / 1000.0, total_km)
         snap_m = np.where(direct, direct_m, snap_m)
         d_snap_m = np.where(direct, 0.0, d_snap_m)
-    d_lon, d_lat = point_lonlat(dests)
     straight = np.where(found, _geodesic_km(o_lon, o_lat, d_lon[chosen], d_lat[chosen]), np.nan)
     reachable = found.copy()
     reason = np.full(len(origins), "", dtype=object)
