@@ -46,6 +46,7 @@ class AccessResult:
     by: str
     circuity: float
     notes: list[str] = field(default_factory=list)
+    network_source: str = ""
 
     @property
     def estimated(self) -> bool:
@@ -57,6 +58,9 @@ class AccessResult:
         if self.estimated:
             return {"uk": f"{ESTIMATE_LABEL_UK} (коеф. звивистості {self.circuity:g})",
                     "en": f"{ESTIMATE_LABEL_EN} (circuity factor {self.circuity:g})"}
+        if "synthetic" in self.network_source.lower():
+            return {"uk": "за СИНТЕТИЧНОЮ дорожньою мережею (тест, не реальні дороги)",
+                    "en": "routed on a SYNTHETIC road network (test, not real roads)"}
         return {"uk": "за дорожньою мережею OSM", "en": "routed on the OSM road network"}
 
     def values(self) -> list[str]:
@@ -137,5 +141,5 @@ def compute_access(
             wide[f"{target}__{value}"] = wide["id"].map(part[column])
     return AccessResult(
         settlements=wide, long=long, service_points=points, mode=mode, method=method, by=by,
-        circuity=float(used_circuity), notes=notes,
+        circuity=float(used_circuity), notes=notes, network_source="" if network is None else network.source,
     )

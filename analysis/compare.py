@@ -199,7 +199,8 @@ RANKING_HEADERS: dict[str, tuple[str, str]] = {
                                         "Population beyond 20 km of the hromada centre"),
     "centre_population_beyond_max": ("Населення далі 25 км від центру громади",
                                      "Population beyond 25 km of the hromada centre"),
-    "barrier_free_share": ("Частка безбар'єрних точок (0–1)", "Barrier-free share (0–1)"),
+    "barrier_free_share": ("Частка населення з безбар'єрною точкою ЦНАП у межах норми (0–1)",
+                           "Share of population with a barrier-free ЦНАП point within the norm (0–1)"),
     "n_quality_flags": ("Зауважень до даних", "Data-quality flags"),
     "quality_flags_uk": ("Зауваження до даних", "Data-quality flags (Ukrainian)"),
     "quality_flags_en": ("Зауваження до даних (англ.)", "Data-quality flags (details)"),
@@ -267,7 +268,8 @@ def rank_hromadas(
     centre_norm_id
         The hromada-centre norm (population beyond its 20 km / 25 km), if evaluated.
     barrier_free
-        Optional hromada code -> barrier-free share of service points (0–1), e.g. from the barrier-free module;
+        Optional hromada code -> share of the population with a barrier-free ЦНАП point within the norm (0–1),
+        e.g. from :func:`analysis.barrier_free_coverage.barrier_free_share_by_hromada`;
         ``barrier_free_share`` stays NaN for hromadas not given.
     n_worst
         How many of the farthest settlements to name.

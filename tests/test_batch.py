@@ -17,7 +17,7 @@ BRODY = "UA46040010000033885"
 @pytest.fixture(scope="module")
 def brody_network_dir(tmp_path_factory):
     """A synthetic road grid laid over Brody hromada (no Ukrainian roads exist offline), saved to disk."""
-    network = road_grid(70, 90, spacing_m=450, seed=5, origin_lonlat=(24.95, 49.93))
+    network = road_grid(90, 80, spacing_m=450, seed=5, origin_lonlat=(24.82, 49.935))
     path = tmp_path_factory.mktemp("net") / "brody"
     network.save(path)
     return str(path)
