@@ -172,9 +172,10 @@ def access_map(
             colour = GROUP_COLOURS.get(str(row.get("group", "")), "#2b6cb0")
             label = html.escape(str(row.get("name", row.get("id", ""))))
             category = html.escape(str(row.get("category", "")))
-            folium.RegularPolygonMarker(
-                location=(row.geometry.y, row.geometry.x), number_of_sides=4, radius=7, rotation=45,
-                color="#000", weight=1, fill=True, fill_color=colour, fill_opacity=1.0,
+            # CircleMarker is core Leaflet (RegularPolygonMarker would load a plugin from a CDN: breaks offline)
+            folium.CircleMarker(
+                location=(row.geometry.y, row.geometry.x), radius=7, color="#000000", weight=2,
+                fill=True, fill_color=colour, fill_opacity=1.0,
                 tooltip=folium.Tooltip(f"<b>{label}</b><br>{category}"),
             ).add_to(services)
         services.add_to(fmap)

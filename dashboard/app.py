@@ -1,6 +1,8 @@
 """Hromada Access dashboard. Run: ``streamlit run dashboard/app.py`` (from the repository root).
 
 A thin Streamlit UI over the :mod:`analysis` API: every figure shown comes from an analysis function.
+The sidebar (language, hromada, travel mode, norm, road network) is shared by all pages; the pages live in
+``dashboard/views/`` and are registered with ``st.navigation``.
 """
 
 from __future__ import annotations
@@ -12,44 +14,102 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import streamlit as st  # noqa: E402
 
-from analysis.errors import HromadaAccessError  # noqa: E402
-from dashboard import state  # noqa: E402
+from dashboard import assets, norms_ui, state  # noqa: E402
+from dashboard.context import CTX_KEY, guarded, sticky, sticky_selectbox  # noqa: E402
 from dashboard.i18n import LANGUAGES, tr  # noqa: E402
-from dashboard.views import coverage  # noqa: E402
+
+PAGES = (
+    ("views/overview.py", "page_overview", ":material/home:", True),
+    ("views/coverage.py", "page_coverage", ":material/map:", False),
+    ("views/barrier_free.py", "page_barrier_free", ":material/accessible:", False),
+    ("views/planning.py", "page_planning", ":material/add_location_alt:", False),
+    ("views/compare.py", "page_compare", ":material/leaderboard:", False),
+    ("views/data.py", "page_data", ":material/database:", False),
+)
+
+
+def hromada_choice(lang: str, root: str | None) -> str | None:
+    """Sidebar choice of the hromada: the demo packs plus hromadas found on the Overview page."""
+    packs = state.packs(root)
+    labels = {row.code: f"{row.name_uk if lang == 'uk' else row.name_en} ({row.code})" for row in packs.itertuples()}
+    for code, names in st.session_state.get("extra_hromadas", {}).items():
+        labels.setdefault(code, f"{names.get(lang) or names.get('uk') or code} ({code})")
+    if not labels:
+        st.sidebar.error(tr("no_packs", lang))
+        return None
+    return sticky_selectbox(st.sidebar, tr("hromada", lang), list(labels), format_func=labels.get, key="hromada",
+                            help=tr("hromada_help", lang))
+
+
+def network_choice(lang: str, bounds) -> str | None:
+    networks = state.saved_networks()
+    options = [""] + list(networks)
+
+    def label(key: str) -> str:
+        if key == "":
+            return tr("no_network", lang)
+        if bounds is not None and not state.covers(networks[key], bounds):
+            return f"{key} — {tr('network_elsewhere', lang)}"
+        return key
+
+    pending = st.session_state.pop("pending_network", None)
+    if pending in options:
+        st.session_state["_network_value"] = pending
+    choice = sticky_selectbox(st.sidebar, tr("network", lang), options, format_func=label, key="network",
+                              help=tr("network_help", lang))
+    path = networks.get(choice) or None
+    if path and bounds is not None and not state.covers(path, bounds):
+        st.sidebar.warning(tr("network_ignored", lang, name=choice))
+        return None
+    return path
 
 
 def sidebar() -> dict:
-    """Language, hromada, travel mode and network choice; returns the page context."""
+    """Language, hromada, travel mode, norm and network; returns the page context."""
     lang = st.sidebar.radio(tr("language"), list(LANGUAGES), format_func=LANGUAGES.get, horizontal=True, key="lang")
-    root = state.data_root_setting()
-    packs = state.packs(root)
-    if packs.empty:
-        st.error(tr("no_packs", lang))
-        st.stop()
-    labels = {row.code: f"{row.name_uk if lang == 'uk' else row.name_en} ({row.code})" for row in packs.itertuples()}
-    code = st.sidebar.selectbox(tr("hromada", lang), list(labels), format_func=labels.get, key="hromada")
-    mode = st.sidebar.radio(tr("mode", lang), ["drive", "walk"], format_func=lambda m: tr(f"mode_{m}", lang),
-                            key="mode")
-    networks = state.saved_networks()
-    options = [""] + list(networks)
-    choice = st.sidebar.selectbox(tr("network", lang), options,
-                                  format_func=lambda k: tr("no_network", lang) if k == "" else k, key="network")
-    circuity = st.sidebar.slider(tr("circuity", lang), 1.0, 2.0, 1.3, 0.05, key="circuity")
+    ctx: dict = {"lang": lang, "root": state.data_root_setting(), "bundle": None, "access": None, "spec": None}
+    root = ctx["root"]
+    code = hromada_choice(lang, root)
+    ctx["code"] = code
+    ctx["mode"] = sticky(st.sidebar.radio, tr("mode", lang), ["drive", "walk"],
+                         format_func=lambda m: tr(f"mode_{m}", lang), key="mode", horizontal=True) or "drive"
+    ctx["norms"], ctx["norm"] = norms_ui.sidebar_norm(lang, ctx["mode"])
+    if code is None:
+        return ctx
+    spec = state.bundle_spec(code, root)
+    ctx["spec"] = spec
+    with guarded(lang):
+        bundle = state.bundle(**spec)
+        ctx["bundle"] = bundle
+    bounds = None
+    if ctx["bundle"] is not None:
+        bounds = tuple(ctx["bundle"].boundary.total_bounds)
+    ctx["network_path"] = network_choice(lang, bounds)
+    ctx["circuity"] = st.sidebar.slider(tr("circuity", lang), 1.0, 2.0, 1.3, 0.05, key="circuity",
+                                        help=tr("circuity_help", lang))
+    if ctx["bundle"] is not None:
+        with guarded(lang):
+            if ctx["network_path"]:
+                from dashboard.context import progress
+
+                with progress(tr("computing_routes", lang)) as bar:
+                    ctx["access"] = state.access(spec, ctx["network_path"], ctx["mode"], ctx["circuity"],
+                                                 _progress=bar)
+            else:
+                ctx["access"] = state.access(spec, None, ctx["mode"], ctx["circuity"])
     st.sidebar.caption(tr("sources", lang))
-    with st.spinner(tr("computing", lang)):
-        bundle = state.bundle(code, root)
-        access = state.access(code, root, networks.get(choice) or None, mode, circuity)
-    return {"lang": lang, "root": root, "code": code, "mode": mode, "bundle": bundle, "access": access}
+    return ctx
 
 
 def main() -> None:
     st.set_page_config(page_title="Hromada Access", page_icon="🗺️", layout="wide")
-    try:
-        ctx = sidebar()
-        st.title(tr("app_title", ctx["lang"]))
-        coverage.render(ctx)
-    except HromadaAccessError as exc:
-        st.error(f"{tr('error', st.session_state.get('lang', 'uk'))}: {exc}")
+    assets.ensure_leaflet()
+    lang = st.session_state.get("lang", "uk")
+    pages = [st.Page(path, title=tr(title, lang), icon=icon, default=default) for path, title, icon, default in PAGES]
+    page = st.navigation(pages)
+    ctx = sidebar()
+    st.session_state[CTX_KEY] = ctx
+    page.run()
 
 
 main()

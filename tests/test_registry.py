@@ -22,7 +22,7 @@ from analysis.errors import DataError
 DATA_ROOT = Path(
     os.environ.get("HROMADA_ACCESS_DATA") or Path(__file__).resolve().parents[1].parent / "shared" / "data"
 )
-needs_data = pytest.mark.skipif(not DATA_ROOT.is_dir(), reason=f"reference data not found at {DATA_ROOT}")
+needs_data = pytest.mark.usefixtures("data_root")  # fails loudly when the data root is missing
 BRODY, HORODENKA, ZACHEPYLIVKA = "UA46040010000033885", "UA26080030000014307", "UA63060010000015783"
 
 

@@ -1,0 +1,170 @@
+"""Barrier-free page: status of each service point with its evidence, coverage by barrier-free points beside
+coverage by all points, and the survey form (download, fill in on site, upload back)."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import state
+from dashboard.context import guarded
+from dashboard.i18n import fmt_int, fmt_pct, tr
+
+
+def point_status(ctx: dict):
+    """(point id -> status, status -> label) for map icons, or None without data/module."""
+    if ctx.get("bundle") is None or not len(ctx["bundle"].service_points):
+        return None
+    from analysis.barrier_free import STATUS_LABELS
+
+    points = state.assessed_points(ctx["spec"])
+    status = pd.Series(points["barrier_free_status"].astype(str).to_numpy(), index=points["id"].astype(str))
+    labels = {k: v[ctx["lang"]] for k, v in STATUS_LABELS.items()}
+    return status, labels
+
+
+def headline(ctx: dict):
+    """(share of the population that reaches a barrier-free ЦНАП point within the norm, caption) or None."""
+    if ctx.get("bundle") is None or not len(ctx["bundle"].service_points):
+        return None
+    lang = ctx["lang"]
+    result = state.bf_coverage(*state.ctx_args(ctx), ctx["norm"])
+    row = result.hromadas.iloc[0]
+    caption = tr("bf_share_caption", lang, accessible=int(row["n_accessible"]), total=int(row["n_points"]),
+                 unknown=int(row["n_unknown"]))
+    return fmt_pct(row["barrier_free_share"], lang), caption
+
+
+def status_section(ctx: dict) -> None:
+    from analysis.barrier_free import RULES, STATUS_LABELS, STATUSES, status_counts
+
+    lang = ctx["lang"]
+    points = state.assessed_points(ctx["spec"])
+    counts = status_counts(points)
+    st.markdown(f"**{tr('bf_counts', lang)}**")
+    columns = st.columns(len(STATUSES))
+    for column, status in zip(columns, STATUSES):
+        column.metric(STATUS_LABELS[status][lang], int(counts[status]))
+    st.markdown(f"**{tr('bf_points_title', lang)}**")
+    table = pd.DataFrame({
+        tr("bf_col_point", lang): points["name"],
+        tr("bf_col_status", lang): points[f"barrier_free_label_{'uk' if lang == 'uk' else 'en'}"],
+        tr("bf_col_rule", lang): points["barrier_free_rule"].map(lambda r: RULES.get(r, {}).get(lang, r)),
+        tr("bf_col_evidence", lang): points["barrier_free_evidence"],
+        tr("bf_col_disagree", lang): points["sources_disagree"],
+        tr("bf_col_survey", lang): points["survey_date"].dt.strftime("%Y-%m-%d").fillna(""),
+    })
+    wide = st.column_config.TextColumn(width="large")
+    st.dataframe(table, hide_index=True, width="stretch",
+                 column_config={tr("bf_col_point", lang): wide, tr("bf_col_rule", lang): wide})
+
+
+def coverage_section(ctx: dict) -> None:
+    lang = ctx["lang"]
+    norm = ctx["norm"]
+    st.subheader(tr("bf_coverage_title", lang))
+    st.caption(tr("norm_line", lang, norm=norm.label(lang), thresholds=norm.thresholds_text(lang)))
+    result = state.bf_coverage(*state.ctx_args(ctx), norm)
+    row = result.hromadas.iloc[0]
+    c1, c2, c3 = st.columns(3)
+    c1.metric(f"{tr('bf_all_points', lang)}: {tr('bf_covered', lang).lower()}", fmt_int(row["population_covered_all"]))
+    c1.caption(fmt_pct(row["share_covered_all"], lang))
+    c2.metric(f"{tr('bf_accessible_points', lang)}: {tr('bf_covered', lang).lower()}",
+              fmt_int(row["population_covered_accessible"]))
+    c2.caption(fmt_pct(row["barrier_free_share"], lang))
+    c3.metric(tr("bf_gap", lang), fmt_int(row["barrier_free_gap_population"]))
+    if int(row["n_accessible"]) == 0:
+        st.warning(tr("bf_no_accessible", lang))
+    for note in result.notes:
+        st.caption(note)
+    settlements = result.settlements
+    table = pd.DataFrame({
+        tr("col_name", lang): settlements["name"],
+        tr("col_population", lang): settlements["population"],
+        f"{tr('col_time', lang)} — {tr('bf_all_points', lang)}": settlements["travel_time_min_all"].round(1),
+        f"{tr('col_time', lang)} — {tr('bf_accessible_points', lang)}":
+            settlements["travel_time_min_accessible"].round(1),
+        tr("bf_gap", lang): settlements["barrier_free_gap"],
+    })
+    st.dataframe(table.sort_values(tr("bf_gap", lang), ascending=False), hide_index=True, width="stretch")
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def survey_bytes(spec: dict, lang: str, include_accessible: bool, kind: str) -> bytes:
+    from analysis.barrier_free import write_survey_form
+
+    points = state.assessed_points(spec)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"survey.{kind}"
+        written = write_survey_form(points, path, lang=lang, csv=False, include_accessible=include_accessible)
+        return Path(written[0]).read_bytes()
+
+
+def survey_section(ctx: dict) -> None:
+    lang, code = ctx["lang"], ctx["code"]
+    st.subheader(tr("bf_survey_title", lang))
+    st.write(tr("bf_survey_intro", lang))
+    include = st.checkbox(tr("bf_survey_include_accessible", lang), key="bf_include_accessible")
+    c1, c2 = st.columns(2)
+    c1.download_button(tr("bf_survey_download", lang), data=lambda: survey_bytes(ctx["spec"], lang, include, "xlsx"),
+                       file_name=f"{code}_barrier_free_survey.xlsx", on_click="ignore", key="bf_survey_xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    c2.download_button(tr("bf_survey_download_csv", lang), data=lambda: survey_bytes(ctx["spec"], lang, include, "csv"),
+                       file_name=f"{code}_barrier_free_survey.csv", on_click="ignore", key="bf_survey_csv",
+                       mime="text/csv")
+    surveys = state.user_files(code).get("surveys", ())
+    if surveys:
+        st.success(tr("bf_surveys_in_use", lang, names=", ".join(n for n, _ in surveys)))
+        if st.button(tr("bf_survey_forget", lang), key="bf_survey_forget"):
+            state.forget_upload(code, "surveys")
+            st.rerun()
+    upload = st.file_uploader(tr("bf_survey_upload", lang, limit=state.MAX_TABLE_UPLOAD_MB), type=["xlsx", "csv"],
+                              key="bf_survey_upload")
+    errors = st.session_state.setdefault("upload_errors", {})
+    if upload is not None:
+        marker = (upload.name, upload.size, getattr(upload, "file_id", None))
+        if st.session_state.get("processed_survey") != marker:
+            st.session_state["processed_survey"] = marker
+            data = upload.getvalue()
+            try:
+                survey = state.read_survey_file(upload.name, data)
+                state.apply_survey_file(ctx["bundle"].service_points, upload.name, data)  # validates the point ids
+            except Exception as exc:  # noqa: BLE001 - shown; the points keep their previous status
+                errors["survey"] = f"{upload.name}: {exc}"
+            else:
+                errors.pop("survey", None)
+                state.remember_survey(code, upload.name, data)
+                st.session_state["bf_message"] = tr("bf_survey_applied", lang, name=upload.name, rows=len(survey))
+                st.rerun()
+    if "survey" in errors:
+        st.error(f"{tr('error', lang)}: {errors['survey']}")
+
+
+def render(ctx: dict) -> None:
+    lang = ctx["lang"]
+    hromada = ctx.get("bundle")
+    st.header(f"{tr('page_barrier_free', lang)}"
+              + (f" — {hromada.name_uk if lang == 'uk' else hromada.name_en}" if hromada is not None else ""))
+    if hromada is None or ctx.get("access") is None:
+        st.warning(tr("no_data_for_hromada", lang))
+        st.page_link("views/data.py", label=tr("go_to_data", lang), icon=":material/database:")
+        return
+    message = st.session_state.pop("bf_message", None)
+    if message:
+        st.success(message)
+    st.write(tr("bf_intro", lang))
+    with guarded(lang):
+        status_section(ctx)
+    with guarded(lang):
+        coverage_section(ctx)
+    with guarded(lang):
+        survey_section(ctx)
+
+
+if __name__ == "__main__":
+    from dashboard.context import run_page
+
+    run_page(render)
