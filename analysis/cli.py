@@ -114,16 +114,26 @@ def _area_from_args(args):
                         polygon_file=args.polygon)
 
 
-def _save_extract(extract, out: Path) -> None:
+def _save_extract(extract, out: str | None, label: str, origin: str) -> Path:
+    """Save where the dashboard lists it (default) or in ``out``, plus ``osm.gpkg`` for QGIS."""
+    import re
+
+    from analysis.osm_import import default_extracts_dir, save_extract
     from analysis.outputs import write_geopackage
 
-    extract.network.save(out / "network")
+    if out:
+        folder = Path(out)
+    else:
+        slug = re.sub(r"[^\w.-]+", "_", label, flags=re.UNICODE).strip("_")[:80] or "extract"
+        folder = default_extracts_dir() / slug
+    save_extract(extract, folder, meta={"label": label, "origin": origin})
     layers = {"roads": extract.network.edges_gdf()}
     if len(extract.places):
         layers["places"] = extract.places
     if len(extract.pois):
         layers["service_points_osm"] = extract.pois
-    write_geopackage(layers, out / "osm.gpkg")
+    write_geopackage(layers, folder / "osm.gpkg")
+    return folder
 
 
 def cmd_import(args) -> int:
@@ -135,8 +145,7 @@ def cmd_import(args) -> int:
         extract = read_osm(args.osm, area=area, buffer_m=args.buffer_m, progress=progress)
     finally:
         close()
-    out = Path(args.out)
-    _save_extract(extract, out)
+    out = _save_extract(extract, args.out, label or Path(args.osm).name, f"import of {Path(args.osm).name}")
     s = extract.network.summary()
     print(f"{out}: {s['nodes']} nodes, {s['segments']} road segments ({s['total_km']} km), "
           f"{len(extract.places)} places, {len(extract.pois)} service POIs {label}".rstrip())
@@ -155,8 +164,7 @@ def cmd_fetch(args) -> int:
                                refresh=args.refresh)
     finally:
         close()
-    out = Path(args.out)
-    _save_extract(extract, out)
+    out = _save_extract(extract, args.out, label, "download from OpenStreetMap (Overpass)")
     s = extract.network.summary()
     print(f"{out}: {label}: {s['nodes']} nodes, {s['segments']} road segments ({s['total_km']} km), "
           f"{len(extract.places)} places, {len(extract.pois)} service POIs")
@@ -264,7 +272,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("travel-times", help="nearest service per origin (one row per origin)")
     p.add_argument("--osm", help=".osm.pbf / .osm / .osm.bz2 file with the road network")
-    p.add_argument("--network", help="a saved network directory (from 'import' or 'fetch')")
+    p.add_argument("--network", help="a saved extract/network directory (from 'import' or 'fetch')")
     p.add_argument("--origins", required=True, help="GeoJSON/GPKG/CSV/XLSX with id and lon/lat (or geometry)")
     p.add_argument("--destinations", required=True, help="GeoJSON/GPKG/CSV/XLSX with id and lon/lat (or geometry)")
     p.add_argument("--mode", choices=["drive", "walk"], default="drive")
@@ -284,14 +292,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("import", help="import an OSM extract clipped to an area")
     p.add_argument("--osm", required=True)
     add_area(p)
-    p.add_argument("--out", required=True, help="output directory")
+    p.add_argument("--out", default=None,
+                   help="output directory (default: the dashboard's store, ~/.cache/hromada-access/networks/...)")
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("fetch", help="download OSM data for an area (needs internet; cached)")
     add_area(p)
     p.add_argument("--cache-dir", default=None)
     p.add_argument("--refresh", action="store_true", help="download again even if cached")
-    p.add_argument("--out", required=True, help="output directory")
+    p.add_argument("--out", default=None,
+                   help="output directory (default: the dashboard's store, ~/.cache/hromada-access/networks/...)")
     p.set_defaults(func=cmd_fetch)
 
     p = sub.add_parser("run", help="analyse a hromada (demo pack) into a GeoPackage + CSV")

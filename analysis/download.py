@@ -66,8 +66,10 @@ from analysis.errors import DataError, DownloadError
 from analysis.network import (
     NODE_TAG_COLUMNS, WAY_TAG_COLUMNS, RoadNetwork, build_network, estimate_metric_crs,
 )
-from analysis.osm_import import PLACE_COLUMNS, PLACE_TYPES, POI_COLUMNS, POI_TAG_COLUMNS, ROAD_HIGHWAYS, OsmExtract
-from analysis.outputs import atomic_directory
+from analysis.osm_import import (
+    PLACE_COLUMNS, PLACE_TYPES, POI_COLUMNS, POI_TAG_COLUMNS, ROAD_HIGHWAYS, OsmExtract, load_extract,
+    read_extract_meta, save_extract,
+)
 from analysis.taxonomy import DEFAULT_TAXONOMY_PATH, load_taxonomy
 
 #: Environment variable naming the download cache folder.
@@ -851,19 +853,12 @@ def _pois_table(raw: gpd.GeoDataFrame, taxonomy, include_optional: bool) -> gpd.
 # ================================================================================================================
 def _save_entry(entry: Path, network: RoadNetwork, places: gpd.GeoDataFrame, pois: gpd.GeoDataFrame,
                 stats: dict) -> None:
-    with atomic_directory(entry) as tmp:
-        network.save(tmp / "network")
-        places.to_parquet(tmp / "places.parquet", index=False)
-        pois.to_parquet(tmp / "pois.parquet", index=False)
-        meta = {"format": CACHE_FORMAT, "stats": stats}
-        (tmp / "extract.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+    save_extract(OsmExtract(network=network, places=places, pois=pois, stats=stats), entry,
+                 meta={"cache_format": CACHE_FORMAT})
 
 
 def _load_entry(entry: Path) -> OsmExtract:
-    meta = json.loads((entry / "extract.json").read_text(encoding="utf-8"))
-    if meta.get("format") != CACHE_FORMAT:
-        raise DataError(f"Cached extract {entry} has format {meta.get('format')}, expected {CACHE_FORMAT}.")
-    network = RoadNetwork.load(entry / "network")
-    places = gpd.read_parquet(entry / "places.parquet")
-    pois = gpd.read_parquet(entry / "pois.parquet")
-    return OsmExtract(network=network, places=places, pois=pois, stats=dict(meta.get("stats", {})))
+    meta = read_extract_meta(entry)
+    if meta.get("cache_format") != CACHE_FORMAT:
+        raise DataError(f"Cached extract {entry} has format {meta.get('cache_format')}, expected {CACHE_FORMAT}.")
+    return load_extract(entry)

@@ -354,8 +354,10 @@ class RoadNetwork:
 
     @classmethod
     def load(cls, directory: str | os.PathLike) -> "RoadNetwork":
-        """Load a network saved with :meth:`save`."""
+        """Load a network saved with :meth:`save` (or the ``network/`` inside a saved OSM extract folder)."""
         directory = Path(directory)
+        if not (directory / "network.json").exists() and (directory / "network" / "network.json").exists():
+            directory = directory / "network"
         meta_path = directory / "network.json"
         if not meta_path.exists():
             raise DataError(f"{directory} is not a saved road network (network.json missing).")

@@ -29,6 +29,7 @@ Example
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import re
@@ -49,6 +50,7 @@ from shapely.geometry.base import BaseGeometry
 
 from analysis.errors import DataError
 from analysis.network import NODE_TAG_COLUMNS, WAY_TAG_COLUMNS, RoadNetwork, build_network, estimate_metric_crs
+from analysis.outputs import atomic_directory
 from analysis.taxonomy import load_taxonomy
 
 __all__ = [
@@ -597,3 +599,68 @@ def _pois_table(rows: list[tuple], keys: tuple[str, ...], clip: _Clip | None, ta
     table["category"] = category.astype(object).astype("str")
     geometry = gpd.points_from_xy(raw["lon"].to_numpy(float), raw["lat"].to_numpy(float), crs="EPSG:4326")
     return gpd.GeoDataFrame(table, geometry=geometry, crs="EPSG:4326")
+
+
+# ================================================================================================================
+# Saved extracts: one layout for the CLI, the download cache and the dashboard
+# ================================================================================================================
+#: Version of the saved-extract layout (``network/``, ``places.parquet``, ``pois.parquet``, ``extract.json``).
+EXTRACT_FORMAT = 1
+EXTRACT_META_FILE = "extract.json"
+
+
+def default_extracts_dir() -> Path:
+    """Where imported/downloaded extracts are kept for reuse (and listed by the dashboard):
+    ``$HROMADA_ACCESS_CACHE/networks`` or ``~/.cache/hromada-access/networks``."""
+    base = os.environ.get("HROMADA_ACCESS_CACHE") or str(Path.home() / ".cache" / "hromada-access")
+    return Path(base).expanduser() / "networks"
+
+
+def save_extract(extract: OsmExtract, directory: str | os.PathLike, *, meta: Mapping[str, Any] | None = None) -> Path:
+    """Save an extract atomically: ``network/`` (:meth:`RoadNetwork.save` layout), ``places.parquet``,
+    ``pois.parquet`` and ``extract.json`` (format, source, extent, statistics, licence, plus ``meta``).
+
+    The folder is replaced as a whole, so a failure never leaves a half-written extract behind.
+    """
+    directory = Path(directory)
+    nodes = extract.network.nodes
+    info = {
+        "format": EXTRACT_FORMAT,
+        "source": extract.network.source,
+        "saved": time.strftime("%Y-%m-%d %H:%M"),
+        "bbox": [float(nodes["lon"].min()), float(nodes["lat"].min()), float(nodes["lon"].max()),
+                 float(nodes["lat"].max())],
+        "stats": {k: v for k, v in extract.stats.items() if isinstance(v, (int, float, str, bool))},
+        "licence": "© OpenStreetMap contributors, ODbL 1.0",
+        **dict(meta or {}),
+    }
+    with atomic_directory(directory) as tmp:
+        extract.network.save(tmp / "network")
+        extract.places.to_parquet(tmp / "places.parquet", index=False)
+        extract.pois.to_parquet(tmp / "pois.parquet", index=False)
+        (tmp / EXTRACT_META_FILE).write_text(json.dumps(info, ensure_ascii=False, indent=1), encoding="utf-8")
+    return directory
+
+
+def read_extract_meta(directory: str | os.PathLike) -> dict:
+    """The ``extract.json`` of a saved extract (empty dict if absent or unreadable)."""
+    try:
+        return json.loads((Path(directory) / EXTRACT_META_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def load_extract(directory: str | os.PathLike) -> OsmExtract:
+    """Load an extract saved with :func:`save_extract`."""
+    directory = Path(directory)
+    meta = read_extract_meta(directory)
+    if not meta:
+        raise DataError(f"{directory} is not a saved OSM extract ({EXTRACT_META_FILE} missing or unreadable).")
+    if meta.get("format") != EXTRACT_FORMAT:
+        raise DataError(f"Saved extract {directory} has format {meta.get('format')}, expected {EXTRACT_FORMAT}.")
+    return OsmExtract(
+        network=RoadNetwork.load(directory / "network"),
+        places=gpd.read_parquet(directory / "places.parquet"),
+        pois=gpd.read_parquet(directory / "pois.parquet"),
+        stats=dict(meta.get("stats", {})),
+    )

@@ -24,6 +24,7 @@ import streamlit as st
 from analysis.access import AccessResult, compute_access
 from analysis.datasets import HromadaBundle, list_demo_packs, load_demo_pack
 from analysis.errors import DataError
+from analysis import osm_import as osm_store
 from analysis.network import RoadNetwork
 
 #: Largest table upload (settlements / service points / registry) accepted, MB.
@@ -42,14 +43,9 @@ def data_root_setting() -> str | None:
     return os.environ.get("HROMADA_ACCESS_DATA")
 
 
-def cache_root() -> Path:
-    base = os.environ.get("HROMADA_ACCESS_CACHE") or str(Path.home() / ".cache" / "hromada-access")
-    return Path(base)
-
-
 def networks_dir() -> Path:
-    """Folder where imported/downloaded networks are kept for the dashboard."""
-    return cache_root() / "networks"
+    """Folder where imported/downloaded networks are kept for the dashboard (shared with the CLI)."""
+    return osm_store.default_extracts_dir()
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -98,46 +94,25 @@ def _slug(text: str) -> str:
 
 
 def save_extract(extract, label: str, *, hromada_code: str | None, origin: str) -> Path:
-    """Save an :class:`~analysis.osm_import.OsmExtract` where the sidebar finds it (network + places + POIs)."""
-    folder = networks_dir() / _slug(label)
-    extract.network.save(folder)  # atomic: replaces the folder as a whole
-    extract.places.to_parquet(folder / "places.parquet", index=False)
-    extract.pois.to_parquet(folder / "pois.parquet", index=False)
-    nodes = extract.network.nodes
-    meta = {
-        "label": label,
-        "hromada_code": hromada_code,
-        "origin": origin,
-        "source": extract.network.source,
-        "saved": time.strftime("%Y-%m-%d %H:%M"),
-        "bbox": [float(nodes["lon"].min()), float(nodes["lat"].min()), float(nodes["lon"].max()),
-                 float(nodes["lat"].max())],
-        "stats": {k: v for k, v in extract.stats.items() if isinstance(v, (int, float, str, bool))},
-        "licence": "© OpenStreetMap contributors, ODbL 1.0",
-    }
-    (folder / "dashboard.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
-    return folder
+    """Save an :class:`~analysis.osm_import.OsmExtract` where the sidebar finds it (the CLI's layout)."""
+    return osm_store.save_extract(extract, networks_dir() / _slug(label),
+                                  meta={"label": label, "hromada_code": hromada_code, "origin": origin})
 
 
 def saved_networks() -> dict[str, str]:
-    """Saved networks (label -> directory) available to the dashboard."""
+    """Saved extracts/networks (label -> directory) available to the dashboard."""
     folder = networks_dir()
     if not folder.is_dir():
         return {}
-    return {p.name: str(p) for p in sorted(folder.iterdir()) if (p / "network.json").exists()}
+    return {p.name: str(p) for p in sorted(folder.iterdir())
+            if (p / osm_store.EXTRACT_META_FILE).exists() or (p / "network.json").exists()}
 
 
 def network_meta(path: str) -> dict:
-    meta_path = Path(path) / "dashboard.json"
-    meta: dict[str, Any] = {}
-    if meta_path.exists():
-        try:
-            meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            meta = {}
+    meta = osm_store.read_extract_meta(path)
     if "source" not in meta:
         try:
-            meta["source"] = json.loads((Path(path) / "network.json").read_text(encoding="utf-8")).get("source", "")
+            meta["source"] = RoadNetwork.load(path).source
         except (OSError, ValueError):
             meta["source"] = ""
     return meta
@@ -158,10 +133,10 @@ def covers(network_path: str, bounds: tuple[float, float, float, float]) -> bool
 
 
 def _network_mtime(path: str) -> float:
-    try:
-        return (Path(path) / "network.json").stat().st_mtime
-    except OSError:
-        return 0.0
+    for candidate in (Path(path) / "network" / "network.json", Path(path) / "network.json"):
+        if candidate.exists():
+            return candidate.stat().st_mtime
+    return 0.0
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)

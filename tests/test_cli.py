@@ -106,17 +106,29 @@ def test_existing_output_survives_a_failed_run(tmp_path):
     assert out.read_text(encoding="utf-8") == "previous results\n"
 
 
-def test_import_saves_a_network_that_loads_back_identical(tmp_path, helsinki_pbf):
+def test_import_saves_an_extract_that_loads_back_identical(tmp_path, helsinki_pbf, monkeypatch):
+    from analysis.osm_import import default_extracts_dir, load_extract
+
     out = tmp_path / "helsinki"
     assert main(["--quiet", "import", "--osm", str(helsinki_pbf), "--out", str(out)]) == 0
-    loaded = RoadNetwork.load(out / "network")
-    direct = read_osm(helsinki_pbf).network
-    assert loaded.n_nodes == direct.n_nodes and loaded.n_edges == direct.n_edges
-    np.testing.assert_array_equal(loaded.edges["u"], direct.edges["u"])
-    np.testing.assert_allclose(loaded.edges["length_m"], direct.edges["length_m"])
+    direct = read_osm(helsinki_pbf)
+    for loaded in (RoadNetwork.load(out), load_extract(out).network):
+        assert loaded.n_nodes == direct.network.n_nodes and loaded.n_edges == direct.network.n_edges
+        np.testing.assert_array_equal(loaded.edges["u"], direct.network.edges["u"])
+        np.testing.assert_allclose(loaded.edges["length_m"], direct.network.edges["length_m"])
+    assert len(load_extract(out).pois) == len(direct.pois)
     layers = dict(pyogrio.list_layers(out / "osm.gpkg"))
     assert "roads" in layers
-    assert len(gpd.read_file(out / "osm.gpkg", layer="roads")) == direct.n_edges
+    assert len(gpd.read_file(out / "osm.gpkg", layer="roads")) == direct.network.n_edges
+    # without --out the extract goes where the dashboard lists saved networks
+    monkeypatch.setenv("HROMADA_ACCESS_CACHE", str(tmp_path / "cache"))
+    assert main(["--quiet", "import", "--osm", str(helsinki_pbf)]) == 0
+    saved = list(default_extracts_dir().iterdir())
+    assert len(saved) == 1 and load_extract(saved[0]).network.n_edges == direct.network.n_edges
+    origins = tmp_path / "o.csv"
+    pd.DataFrame({"id": ["a", "b"], "lon": [24.94, 24.95], "lat": [60.17, 60.168]}).to_csv(origins, index=False)
+    assert main(["--quiet", "travel-times", "--network", str(saved[0]), "--origins", str(origins),
+                 "--destinations", str(origins), "--mode", "walk", "--out", str(tmp_path / "t.csv")]) == 0
 
 
 def test_run_demo_pack_writes_geopackage_layers(tmp_path, data_root):
