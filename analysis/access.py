@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
 from analysis.errors import DataError

@@ -77,7 +77,6 @@ which is what :func:`read_survey` reads back; answers may be ``так/ні/не�
 from __future__ import annotations
 
 import datetime as dt
-import math
 import os
 import re
 from dataclasses import dataclass

@@ -117,7 +117,6 @@ def main() -> None:
 
         def pandana_query():
             for category in CATEGORIES:
-                cat = services[services["category"] == category]
                 xy = network.nodes.iloc[snap.node[(services["category"] == category).to_numpy()]]
                 net.set_pois(category, horizon, 1, xy["x"], xy["y"])
                 net.nearest_pois(horizon, category, num_pois=1)

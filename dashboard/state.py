@@ -7,15 +7,13 @@ page never loses it.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import threading
-import time
 from collections import OrderedDict
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 import geopandas as gpd
 import pandas as pd

@@ -8,7 +8,6 @@ import datetime as dt
 import json
 
 import geopandas as gpd
-import numpy as np
 import osmium
 import pandas as pd
 import pyproj

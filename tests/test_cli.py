@@ -11,7 +11,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
-import pytest
 
 from analysis.cli import main
 from analysis.network import RoadNetwork
