@@ -490,19 +490,17 @@ def spec_key(spec: dict) -> str:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def estimated_od(spec: dict, mode: str, circuity: float, group: str, which: str) -> pd.DataFrame:
-    """Settlements x candidates ("settlements") or x existing points of ``group`` ("existing"), estimated:
-    :func:`analysis.routing.estimate_nearest_service` with every destination in its own group."""
-    from analysis.routing import estimate_nearest_service
+    """Settlements x candidates ("settlements") or x existing points of ``group`` ("existing"), estimated
+    (:func:`analysis.routing.estimate_od_matrix`)."""
+    from analysis.routing import estimate_od_matrix
 
     hromada = bundle(**spec)
     if which == "settlements":
         destinations = hromada.settlements[["id", "geometry"]]
     else:
         destinations = hromada.service_points[hromada.service_points["group"] == group][["id", "geometry"]]
-    destinations = destinations.assign(_each=destinations["id"].astype(str))
-    long = estimate_nearest_service(hromada.settlements, destinations, mode, circuity=circuity, by="_each")
-    return long.assign(destination_id=long["_each"])[["origin_id", "destination_id", "travel_time_min",
-                                                      "total_distance_km"]]
+    long = estimate_od_matrix(hromada.settlements, destinations, mode, circuity=circuity)
+    return long[["origin_id", "destination_id", "travel_time_min", "total_distance_km"]]
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

@@ -193,12 +193,11 @@ def test_bad_inputs():
 def test_demo_pack_estimated_od(data_root):
     """A real hromada without a road network: estimated times for every pair, staff from the ЦНАП registry."""
     from analysis.datasets import load_demo_pack
-    from analysis.routing import estimate_nearest_service
+    from analysis.routing import estimate_od_matrix
 
     bundle = load_demo_pack("UA46040010000033885", root=data_root)
     settlements, points = bundle.settlements, bundle.service_points
-    od = estimate_nearest_service(settlements, points, "drive", by="id")  # one row per settlement x point
-    od = od.drop(columns="destination_id").rename(columns={"id": "destination_id"})
+    od = estimate_od_matrix(settlements, points, "drive")  # one row per settlement x point
     assert len(od) == len(settlements) * len(points)
     demand = settlements.set_index("id")["population"]
     supply = points.set_index("id")["workers_total"].astype("Float64")

@@ -365,14 +365,12 @@ def test_suggest_on_a_network_agrees_with_the_what_if_of_the_chosen_points():
 
 def test_suggest_on_demo_pack_with_estimated_times(data_root):
     from analysis.datasets import load_demo_pack
-    from analysis.routing import estimate_nearest_service
+    from analysis.routing import estimate_od_matrix
 
     bundle = load_demo_pack("UA63060010000015783", root=data_root)
     settlements, points = bundle.settlements, bundle.service_points
-    candidates = estimate_nearest_service(settlements, settlements, "drive", by="id")
-    candidates = candidates.drop(columns="destination_id").rename(columns={"id": "destination_id"})
-    existing = estimate_nearest_service(settlements, points, "drive", by="id")
-    existing = existing.drop(columns="destination_id").rename(columns={"id": "destination_id"})
+    candidates = estimate_od_matrix(settlements, settlements, "drive")
+    existing = estimate_od_matrix(settlements, points, "drive")
     population = settlements.set_index("id")["population"]
     result = suggest_points(candidates, 2, 10.0, threshold_km=6.0, population=population, existing_points=existing)
     assert result.optimal and len(result.points) <= 2

@@ -283,3 +283,19 @@ def test_bad_inputs_give_clear_errors():
     with pytest.raises(DataError, match="no roads"):
         build_network(pd.DataFrame({"lon": [25.0], "lat": [49.0]}, index=[1]),
                       pd.DataFrame({"u": [1], "v": [2], "way_id": [1], "highway": ["residential"]}))
+
+
+def test_estimated_od_matrix_equals_estimated_nearest_per_pair():
+    from analysis.routing import estimate_od_matrix
+
+    origins = _points(["a", "b", "c"], [(25.0, 49.0), (25.1, 49.05), (25.02, 49.03)])
+    dests = _points(["s1", "s2"], [(25.05, 49.0), (25.1, 49.06)])
+    matrix = estimate_od_matrix(origins, dests, "drive", circuity=1.2, speed_kmh=45).set_index(
+        ["origin_id", "destination_id"])
+    assert len(matrix) == 6 and (matrix["method"] == "estimated").all()
+    for _, d in dests.iterrows():
+        single = estimate_nearest_service(origins, dests[dests["id"] == d["id"]], "drive", circuity=1.2, speed_kmh=45)
+        for _, row in single.iterrows():
+            pair = matrix.loc[(row["origin_id"], d["id"])]
+            assert pair["travel_time_min"] == pytest.approx(row["travel_time_min"], rel=1e-12)
+            assert pair["total_distance_km"] == pytest.approx(row["total_distance_km"], rel=1e-12)
