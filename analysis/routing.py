@@ -535,6 +535,18 @@ def od_matrix(
     return pd.concat(frames, ignore_index=True).sort_values(["origin_id", "travel_time_min"], ignore_index=True)
 
 
+def _estimate_inputs(origins, destinations, mode, circuity: float, speed_kmh: float | None, id_column: str) -> float:
+    """Validate the inputs of an estimate without a network; return the speed (km/h) to use."""
+    validate_points(origins, "Origins (settlements)", id_column)
+    validate_points(destinations, "Destinations (service points)", id_column)
+    if circuity < 1.0:
+        raise ValueError(f"circuity must be >= 1 (road distance is never shorter than the straight line); got {circuity}")
+    speed = speed_kmh if speed_kmh is not None else DEFAULT_ESTIMATE_SPEED_KMH.get(str(mode))
+    if speed is None or speed <= 0:
+        raise ValueError(f"Give a positive speed_kmh for mode {mode!r}.")
+    return float(speed)
+
+
 def estimate_nearest_service(
     origins: gpd.GeoDataFrame,
     destinations: gpd.GeoDataFrame,
@@ -552,13 +564,7 @@ def estimate_nearest_service(
     Every row has ``method = "estimated"``; the nearest destination is the one with the shortest straight line.
     Columns as :func:`nearest_service` (``snap_distance_m`` = 0, ``network_distance_km`` = estimated road km).
     """
-    validate_points(origins, "Origins (settlements)", id_column)
-    validate_points(destinations, "Destinations (service points)", id_column)
-    if circuity < 1.0:
-        raise ValueError(f"circuity must be >= 1 (road distance is never shorter than the straight line); got {circuity}")
-    speed = speed_kmh if speed_kmh is not None else DEFAULT_ESTIMATE_SPEED_KMH.get(str(mode))
-    if speed is None or speed <= 0:
-        raise ValueError(f"Give a positive speed_kmh for mode {mode!r}.")
+    speed = _estimate_inputs(origins, destinations, mode, circuity, speed_kmh, id_column)
     if by is not None and by not in destinations.columns:
         raise DataError(f"Destinations have no {by!r} column; columns found: {list(destinations.columns)}.")
     groups = [(None, destinations)] if by is None else list(destinations.groupby(by, sort=True))
@@ -624,13 +630,7 @@ def estimate_od_matrix(
     The estimated counterpart of :func:`od_matrix` (same columns, plus ``method = "estimated"``); the figures equal
     :func:`estimate_nearest_service` for each pair.
     """
-    validate_points(origins, "Origins (settlements)", id_column)
-    validate_points(destinations, "Destinations (service points)", id_column)
-    if circuity < 1.0:
-        raise ValueError(f"circuity must be >= 1 (road distance is never shorter than the straight line); got {circuity}")
-    speed = speed_kmh if speed_kmh is not None else DEFAULT_ESTIMATE_SPEED_KMH.get(str(mode))
-    if speed is None or speed <= 0:
-        raise ValueError(f"Give a positive speed_kmh for mode {mode!r}.")
+    speed = _estimate_inputs(origins, destinations, mode, circuity, speed_kmh, id_column)
     o_lon, o_lat = point_lonlat(origins)
     d_lon, d_lat = point_lonlat(destinations)
     n_o, n_d = len(o_lon), len(d_lon)
