@@ -533,11 +533,13 @@ def _no_roads_message(path: Path, raw: dict, clip: _Clip | None, buffer_m: float
         x[located].min() / _COORDINATE_PRECISION, y[located].min() / _COORDINATE_PRECISION,
         x[located].max() / _COORDINATE_PRECISION, y[located].max() / _COORDINATE_PRECISION,
     )
-    area_bounds = tuple(round(b, 4) for b in clip.geometry.bounds)
+    def text(box) -> str:
+        return ", ".join(f"{float(b):.4f}" for b in box)
+
     return (
-        f"No roads in the area: none of the roads in {path} (lon/lat {tuple(round(b, 4) for b in bounds)}) lies "
-        f"inside the area (lon/lat {area_bounds}, including the {buffer_m:g} m buffer). Use an extract that "
-        "covers the area, or check the area polygon."
+        f"No roads in the area: none of the roads in {path} (lon/lat {text(bounds)}) lies "
+        f"inside the area (lon/lat {text(clip.geometry.bounds)}, including the {buffer_m:g} m buffer). "
+        "Use an extract that covers the area, or check the area polygon."
     )
 
 

@@ -70,6 +70,8 @@ LON_ALIASES = ("lon", "lng", "long", "longitude", "x", "довгота")
 LAT_ALIASES = ("lat", "latitude", "y", "широта")
 CODE_ALIASES = ("settlement_katottg", "katottg", "katotth", "settlement_code", "код_катоттг", "катоттг")
 ID_ALIASES = ("id",)
+#: Columns used as ids when there is no ``id`` column, if their values are unique and non-empty (in this order).
+FALLBACK_ID_COLUMNS = ("katottg", "registry_code", "code", "osm_id", "osmid")
 NAME_ALIASES = ("name", "name_uk", "settlement_name", "назва", "найменування")
 POPULATION_ALIASES = ("population", "pop", "населення", "чисельність")
 CATEGORY_ALIASES = ("category", "категорія", "type", "тип")
@@ -445,6 +447,16 @@ def _frame_to_points(
         raise DataError(
             f"{label}: немає стовпця '{id_column}' / no column '{id_column}'. Found columns: {_columns_text(gdf)}."
         )
+    if id_col is None and id_column is None:
+        for alias in FALLBACK_ID_COLUMNS:
+            candidate = _find_column(gdf, (alias,))
+            if candidate is not None:
+                values = _ids_to_str(gdf[candidate])
+                if not _blank(values).any() and not values.duplicated().any():
+                    id_col = candidate
+                    warnings.append(f"{label}: ідентифікатори взято зі стовпця '{candidate}' / ids taken from "
+                                    f"column '{candidate}' (there is no 'id' column).")
+                    break
     if id_col is None:
         ids = pd.Series([str(i) for i in range(1, len(gdf) + 1)], index=gdf.index, dtype="string")
         warnings.append(

@@ -379,3 +379,19 @@ def test_check_lon_lat_accepts_valid_ukraine_points():
     lat = np.array([48.2, 50.4, 49.9])
     places.check_lon_lat(lon, lat, "ok")  # no error
     assert shapely.contains_xy(box(22, 44, 41, 53), lon, lat).all()
+
+
+@needs_data
+def test_ids_fall_back_to_a_unique_code_column(data_root):
+    """The demo packs' GeoJSON has no 'id' column: KATOTTG codes / registry codes become the ids."""
+    pack = data_root / "demo" / "UA46040010000033885"
+    settlements = places.read_points(pack / "settlements.geojson")
+    features = json.loads((pack / "settlements.geojson").read_text(encoding="utf-8"))["features"]
+    assert settlements["id"].tolist() == [f["properties"]["katottg"] for f in features]
+    assert any("katottg" in w for w in settlements.attrs.get("warnings", []))
+    points = places.read_points(pack / "service_points.geojson")
+    codes = [str(f["properties"]["registry_code"]) for f in
+             json.loads((pack / "service_points.geojson").read_text(encoding="utf-8"))["features"]]
+    assert points["id"].tolist() == codes
+    duplicated = pd.DataFrame({"katottg": ["A", "A"], "lon": [25.0, 25.1], "lat": [49.0, 49.1]})
+    assert places.read_points(duplicated.to_csv(index=False).encode(), name="d.csv")["id"].tolist() == ["1", "2"]
