@@ -50,20 +50,21 @@ def _clean(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def geopackage_bytes(spec, network_path, mode, circuity, norms, norm_id) -> bytes:
+def _layers_file_bytes(writer, suffix: str, spec, network_path, mode, circuity, norms, norm_id) -> bytes:
+    """The hromada's layers written by ``writer`` (GeoPackage or XLSX) to a temporary file, as bytes."""
     layers = {k: _clean(v) for k, v in _layers(spec, network_path, mode, circuity, norms, norm_id).items()}
     with tempfile.TemporaryDirectory() as folder:
-        path = write_geopackage(layers, Path(folder) / "hromada_access.gpkg")
-        return path.read_bytes()
+        return writer(layers, Path(folder) / f"hromada_access{suffix}").read_bytes()
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def geopackage_bytes(spec, network_path, mode, circuity, norms, norm_id) -> bytes:
+    return _layers_file_bytes(write_geopackage, ".gpkg", spec, network_path, mode, circuity, norms, norm_id)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def xlsx_bytes(spec, network_path, mode, circuity, norms, norm_id) -> bytes:
-    layers = {k: _clean(v) for k, v in _layers(spec, network_path, mode, circuity, norms, norm_id).items()}
-    with tempfile.TemporaryDirectory() as folder:
-        path = write_xlsx(layers, Path(folder) / "hromada_access.xlsx")
-        return path.read_bytes()
+    return _layers_file_bytes(write_xlsx, ".xlsx", spec, network_path, mode, circuity, norms, norm_id)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

@@ -494,24 +494,27 @@ def tr(key: str, lang: str = "uk", **values) -> str:
     return text.format(**values) if values else text
 
 
-def fmt_int(value) -> str:
-    """``42462.0`` -> ``"42 462"`` (``"—"`` for missing)."""
+def _finite(value) -> float | None:
+    """``value`` as a finite float, or None (missing, not a number, infinite)."""
     try:
         number = float(value)
     except (TypeError, ValueError):
-        return "—"
-    if not math.isfinite(number):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def fmt_int(value) -> str:
+    """``42462.0`` -> ``"42 462"`` (``"—"`` for missing)."""
+    number = _finite(value)
+    if number is None:
         return "—"
     return f"{int(round(number)):,}".replace(",", "\u202f")
 
 
 def fmt_num(value, lang: str = "uk", digits: int = 1) -> str:
     """``3.14`` -> ``"3,1"`` in Ukrainian (decimal comma), ``"3.1"`` in English; ``"—"`` for missing/infinite."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return "—"
-    if not math.isfinite(number):
+    number = _finite(value)
+    if number is None:
         return "—"
     text = f"{number:.{digits}f}"
     return text.replace(".", ",") if lang == "uk" else text
