@@ -42,12 +42,12 @@ def _progress_bar(enabled: bool) -> tuple[Callable[[str, float], None] | None, C
 
 def _load_network(args, area=None, progress=None):
     """Network from --osm (import) or --network (saved directory), or None."""
-    from analysis.network import RoadNetwork
+    from analysis.network.graph import RoadNetwork
 
     if getattr(args, "network", None):
         return RoadNetwork.load(args.network)
     if getattr(args, "osm", None):
-        from analysis.osm_import import read_osm
+        from analysis.sources.osm_import import read_osm
 
         return read_osm(args.osm, area=area, progress=progress).network
     return None
@@ -67,29 +67,40 @@ def _write_table(table, out: Path, layer: str = "travel_times") -> None:
         raise HromadaAccessError(f"Unsupported output type {out.suffix!r}: use .csv, .gpkg or .xlsx")
 
 
+def _report_far(result, max_snap_m, what: str = "origin") -> None:
+    """Name the points the router left out because they are too far from the roads (stderr)."""
+    from analysis.routing.results import REASON_SNAP_TOO_FAR
+
+    far = result.drop_duplicates("origin_id")
+    far = far[far["unreachable_reason"] == REASON_SNAP_TOO_FAR]
+    if len(far):
+        items = ", ".join(f"{row.origin_id} ({row.origin_snap_m / 1000:.1f} km)" for row in far.head(10).itertuples())
+        more = f" and {len(far) - 10} more" if len(far) > 10 else ""
+        print(f"WARNING: {len(far)} {what}(s) farther than {max_snap_m:g} m from the road network were not routed "
+              f"(unreachable_reason=too_far_from_network; --max-snap-m changes the limit): {items}{more}",
+              file=sys.stderr)
+
+
 def cmd_travel_times(args) -> int:
-    from analysis.places import read_points
-    from analysis.routing import RESULT_COLUMNS, estimate_nearest_service, nearest_service
+    from analysis.routing.results import RESULT_COLUMNS
+    from analysis.routing.router import router_for
+    from analysis.sources.readers import read_points
 
     origins = read_points(args.origins)
     destinations = read_points(args.destinations)
     progress, close = _progress_bar(not args.quiet)
     try:
         network = _load_network(args, progress=progress)
-        if network is None:
-            result = estimate_nearest_service(
-                origins, destinations, args.mode, circuity=args.circuity, cutoff_min=args.cutoff_min,
-                cutoff_km=args.cutoff_km,
-            )
-            print("NOTE: no road network given (--osm/--network): distances are ESTIMATED from straight lines "
-                  f"x {args.circuity:g} — labelled method=estimated in the output.", file=sys.stderr)
-        else:
-            result = nearest_service(
-                network, origins, destinations, args.mode, cutoff_min=args.cutoff_min, cutoff_km=args.cutoff_km,
-                progress=progress,
-            )
+        router = router_for(network, args.mode, circuity=args.circuity, max_snap_m=args.max_snap_m)
+        result = router.nearest(origins, destinations, cutoff_min=args.cutoff_min, cutoff_km=args.cutoff_km,
+                                progress=progress)
     finally:
         close()
+    if network is None:
+        print("NOTE: no road network given (--osm/--network): distances are ESTIMATED from straight lines "
+              f"x {args.circuity:g} — labelled method=estimated in the output.", file=sys.stderr)
+    else:
+        _report_far(result, router.max_snap_m)
     out = Path(args.out)
     columns = list(RESULT_COLUMNS)
     table = result[columns]
@@ -106,7 +117,7 @@ def cmd_travel_times(args) -> int:
 
 
 def _area_from_args(args):
-    from analysis.download import resolve_area
+    from analysis.sources.areas import resolve_area
 
     if not any([args.katottg, args.name, args.bbox, args.polygon]):
         return None, ""
@@ -118,8 +129,8 @@ def _save_extract(extract, out: str | None, label: str, origin: str) -> Path:
     """Save where the dashboard lists it (default) or in ``out``, plus ``osm.gpkg`` for QGIS."""
     import re
 
-    from analysis.osm_import import default_extracts_dir, save_extract
     from analysis.outputs import write_geopackage
+    from analysis.sources.extracts import default_extracts_dir, save_extract
 
     if out:
         folder = Path(out)
@@ -137,7 +148,7 @@ def _save_extract(extract, out: str | None, label: str, origin: str) -> Path:
 
 
 def cmd_import(args) -> int:
-    from analysis.osm_import import read_osm
+    from analysis.sources.osm_import import read_osm
 
     area, label = _area_from_args(args)
     progress, close = _progress_bar(not args.quiet)
@@ -153,7 +164,7 @@ def cmd_import(args) -> int:
 
 
 def cmd_fetch(args) -> int:
-    from analysis.download import download_osm
+    from analysis.sources.download import download_osm
 
     area, label = _area_from_args(args)
     if area is None:
@@ -172,7 +183,7 @@ def cmd_fetch(args) -> int:
 
 
 def cmd_packs(args) -> int:
-    from analysis.datasets import list_demo_packs
+    from analysis.sources.packs import list_demo_packs
 
     packs = list_demo_packs(args.data_root)
     if packs.empty:
@@ -182,34 +193,72 @@ def cmd_packs(args) -> int:
     return 0
 
 
-def cmd_run(args) -> int:
-    from analysis.access import compute_access
-    from analysis.datasets import load_demo_pack
-    from analysis.outputs import write_csv, write_geopackage
+def _run_bundle(args):
+    """The hromada of ``run``: a demo pack (``--pack``), or ``--katottg`` with own files, assembled the way the
+    dashboard assembles them (:func:`analysis.reporting.inputs.assemble_bundle`)."""
+    from analysis.reporting.inputs import assemble_bundle
+    from analysis.sources.packs import load_demo_pack
 
-    bundle = load_demo_pack(args.pack, args.data_root)
+    if args.pack:
+        if args.settlements or args.points:
+            raise HromadaAccessError("Give --pack, or --katottg with --settlements [--points], not both.")
+        return load_demo_pack(args.pack, args.data_root)
+    if not (args.katottg and args.settlements):
+        raise HromadaAccessError("Say which hromada to analyse: --pack CODE, or --katottg CODE --settlements FILE "
+                                 "[--points FILE].")
+
+    def upload(path):
+        path = Path(path)
+        if not path.is_file():
+            raise HromadaAccessError(f"File not found: {path}")
+        return path.name, path.read_bytes()
+
+    bundle = assemble_bundle(args.katottg, args.data_root, upload(args.settlements),
+                             upload(args.points) if args.points else None)
+    if bundle is None:
+        raise HromadaAccessError(f"No settlements for {args.katottg}.")
+    return bundle
+
+
+def cmd_run(args) -> int:
+    from analysis.metrics.access import compute_access
+    from analysis.outputs import write_csv, write_geopackage
+    from analysis.reporting.pipeline import analyse_hromada
+    from analysis.routing.router import router_for
+
+    bundle = _run_bundle(args)
     progress, close = _progress_bar(not args.quiet)
     try:
         network = None
         if args.network:
-            from analysis.network import RoadNetwork
+            from analysis.network.graph import RoadNetwork
 
             network = RoadNetwork.load(args.network)
         elif args.osm:
-            from analysis.osm_import import read_osm
+            from analysis.sources.osm_import import read_osm
 
             network = read_osm(args.osm, area=bundle.boundary.geometry.union_all(), progress=progress).network
-        result = compute_access(bundle.settlements, bundle.service_points, network, mode=args.mode, by=args.by,
-                                circuity=args.circuity, progress=progress)
+        router = router_for(network, args.mode, circuity=args.circuity, max_snap_m=args.max_snap_m)
+        result = compute_access(bundle.settlements, bundle.service_points, by=args.by, router=router,
+                                progress=progress)
+        report = analyse_hromada(bundle, router=router, access=result)
     finally:
         close()
     out = Path(args.out)
     settlements = result.settlements.assign(method=result.method)
+    geometry = bundle.settlements.set_index(bundle.settlements["id"].astype(str)).geometry
+    import geopandas as gpd
+
+    norm_status = gpd.GeoDataFrame(report.evaluation, crs="EPSG:4326",
+                                   geometry=report.evaluation["settlement_id"].astype(str).map(geometry).to_numpy())
     layers = {
         "settlements": settlements,
         "service_points": result.service_points,
         "boundary": bundle.boundary,
         "travel_times": result.long,
+        "norm_status": norm_status,
+        "coverage_summary": report.summary,
+        "data_quality": report.data_quality.flags,
     }
     if network is not None:
         layers["roads"] = network.edges_gdf()
@@ -218,15 +267,24 @@ def cmd_run(args) -> int:
     label = result.method_label["en"]
     print(f"{out} (+ {out.with_suffix('.csv').name}): {bundle.name_uk} — {len(settlements)} settlements, "
           f"{len(result.service_points)} service points; {label}")
+    for row in report.summary.itertuples():
+        if row.evaluated:
+            print(f"  {row.norm_id}: {row.population_covered:,.0f} of {row.population_evaluated:,.0f} residents "
+                  f"within the norm ({row.n_uncovered_settlements} settlement(s) outside)")
     for note in result.notes:
         print(f"  note: {note}")
+    if network is not None:
+        _report_far(result.long, result.router.max_snap_m, "settlement")
+    for flag in report.data_quality.flags.itertuples():
+        if flag.flag.endswith("outside_hromada") or flag.severity == "error":
+            print(f"  {flag.severity}: {flag.label_en}: {flag.items}", file=sys.stderr)
     return 0
 
 
 def cmd_rank(args) -> int:
-    from analysis.batch import analyse_many
-    from analysis.compare import export_ranking
-    from analysis.datasets import list_demo_packs
+    from analysis.reporting.batch import analyse_many
+    from analysis.reporting.compare import export_ranking
+    from analysis.sources.packs import list_demo_packs
 
     packs = list_demo_packs(args.data_root)["code"].tolist() if args.packs == ["all"] else args.packs
     networks = dict(item.split("=", 1) for item in args.network or [])
@@ -248,8 +306,8 @@ def cmd_rank(args) -> int:
 
 
 def cmd_geocode_registry(args) -> int:
-    from analysis.datasets import load_demo_pack
-    from analysis.registry import geocode_registry, load_registry
+    from analysis.sources.packs import load_demo_pack
+    from analysis.sources.registry import geocode_registry, load_registry
 
     bundle = load_demo_pack(args.pack, args.data_root)
     registry = load_registry(args.registry, root=args.data_root)
@@ -270,6 +328,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-root", default=None, help="folder with admin/ and demo/ (default ../shared/data)")
     sub = parser.add_subparsers(dest="command", required=True)
 
+    def add_max_snap(p):
+        from analysis.routing.snap import DEFAULT_MAX_SNAP_M
+
+        p.add_argument("--max-snap-m", type=float, default=DEFAULT_MAX_SNAP_M,
+                       help=f"points farther than this from the road network are not routed (default "
+                            f"{DEFAULT_MAX_SNAP_M:g} m)")
+
     p = sub.add_parser("travel-times", help="nearest service per origin (one row per origin)")
     p.add_argument("--osm", help=".osm.pbf / .osm / .osm.bz2 file with the road network")
     p.add_argument("--network", help="a saved extract/network directory (from 'import' or 'fetch')")
@@ -279,6 +344,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cutoff-min", type=float, default=None, help="flag origins beyond this travel time")
     p.add_argument("--cutoff-km", type=float, default=None, help="flag origins beyond this distance")
     p.add_argument("--circuity", type=float, default=1.3, help="circuity factor for estimates without roads")
+    add_max_snap(p)
     p.add_argument("--out", required=True, help="output .csv, .gpkg or .xlsx")
     p.set_defaults(func=cmd_travel_times)
 
@@ -304,13 +370,17 @@ def build_parser() -> argparse.ArgumentParser:
                    help="output directory (default: the dashboard's store, ~/.cache/hromada-access/networks/...)")
     p.set_defaults(func=cmd_fetch)
 
-    p = sub.add_parser("run", help="analyse a hromada (demo pack) into a GeoPackage + CSV")
-    p.add_argument("--pack", required=True, help="demo pack KATOTTG code or folder")
+    p = sub.add_parser("run", help="analyse a hromada (demo pack or own files) into a GeoPackage + CSV")
+    p.add_argument("--pack", help="demo pack KATOTTG code or folder")
+    p.add_argument("--katottg", help="hromada KATOTTG code, with --settlements (and --points) of your own")
+    p.add_argument("--settlements", help="settlements file (CSV/XLSX/GeoJSON/GPKG) for --katottg")
+    p.add_argument("--points", help="service points file for --katottg")
     p.add_argument("--osm", help="OSM extract to route on (clipped to the hromada)")
     p.add_argument("--network", help="saved network directory")
     p.add_argument("--mode", choices=["drive", "walk"], default="drive")
     p.add_argument("--by", choices=["group", "category"], default="group")
     p.add_argument("--circuity", type=float, default=1.3)
+    add_max_snap(p)
     p.add_argument("--out", required=True, help="output .gpkg")
     p.set_defaults(func=cmd_run)
 

@@ -17,12 +17,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from analysis.barrier_free import assess_points  # noqa: E402
-from analysis.barrier_free_coverage import barrier_free_coverage  # noqa: E402
-from analysis.compare import analyse_hromada  # noqa: E402
-from analysis.datasets import load_demo_pack  # noqa: E402
-from analysis.service_areas import service_areas  # noqa: E402
-from analysis.synthetic import road_grid  # noqa: E402
+from analysis.barrier_free.coverage import barrier_free_coverage  # noqa: E402
+from analysis.barrier_free.status import assess_points  # noqa: E402
+from analysis.metrics.service_areas import service_areas  # noqa: E402
+from analysis.reporting.pipeline import analyse_hromada  # noqa: E402
+from analysis.sources.packs import load_demo_pack  # noqa: E402
+from analysis.sources.synthetic import road_grid  # noqa: E402
 
 
 def main() -> None:

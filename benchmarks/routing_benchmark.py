@@ -26,8 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from scipy.sparse import csgraph  # noqa: E402
 
-from analysis.routing import nearest_service, snap_points  # noqa: E402
-from analysis.synthetic import random_points, road_grid  # noqa: E402
+from analysis.routing.router import nearest_service, snap_points  # noqa: E402
+from analysis.sources.synthetic import random_points, road_grid  # noqa: E402
 
 CATEGORIES = ("cnap_centre", "cnap_remote_workplace", "social_protection", "post_office")
 

@@ -24,16 +24,10 @@ import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from analysis.planning import (  # noqa: E402
-    NewPoint,
-    PlanningContext,
-    WhatIf,
-    apply_scenario,
-    scenario_times,
-    suggest_points,
-)
-from analysis.routing import nearest_service  # noqa: E402
-from analysis.synthetic import random_points, road_grid  # noqa: E402
+from analysis.planning.scenario import NewPoint, PlanningContext, WhatIf, apply_scenario, scenario_times
+from analysis.planning.suggest import suggest_points
+from analysis.routing.router import nearest_service  # noqa: E402
+from analysis.sources.synthetic import random_points, road_grid  # noqa: E402
 
 
 def _timed(function, *args, **kwargs):

@@ -14,8 +14,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import streamlit as st  # noqa: E402
 
-from dashboard import assets, norms_ui, state  # noqa: E402
-from dashboard.context import CTX_KEY, guarded, sticky, sticky_selectbox  # noqa: E402
+from dashboard import assets, cache, norms_ui, session  # noqa: E402
+from dashboard.context import CTX_KEY, ctx_args, guarded, sticky, sticky_selectbox  # noqa: E402
 from dashboard.i18n import LANGUAGES, tr  # noqa: E402
 
 PAGES = (
@@ -30,7 +30,7 @@ PAGES = (
 
 def hromada_choice(lang: str, root: str | None) -> str | None:
     """Sidebar choice of the hromada: the demo packs plus hromadas found on the Overview page."""
-    packs = state.packs(root)
+    packs = cache.packs(root)
     labels = {row.code: f"{row.name_uk if lang == 'uk' else row.name_en} ({row.code})" for row in packs.itertuples()}
     for code, names in st.session_state.get("extra_hromadas", {}).items():
         labels.setdefault(code, f"{names.get(lang) or names.get('uk') or code} ({code})")
@@ -42,13 +42,13 @@ def hromada_choice(lang: str, root: str | None) -> str | None:
 
 
 def network_choice(lang: str, bounds) -> str | None:
-    networks = state.saved_networks()
+    networks = cache.saved_networks()
     options = [""] + list(networks)
 
     def label(key: str) -> str:
         if key == "":
             return tr("no_network", lang)
-        if bounds is not None and not state.covers(networks[key], bounds):
+        if bounds is not None and not cache.covers(networks[key], bounds):
             return f"{key} — {tr('network_elsewhere', lang)}"
         return key
 
@@ -58,7 +58,7 @@ def network_choice(lang: str, bounds) -> str | None:
     choice = sticky_selectbox(st.sidebar, tr("network", lang), options, format_func=label, key="network",
                               help=tr("network_help", lang))
     path = networks.get(choice) or None
-    if path and bounds is not None and not state.covers(path, bounds):
+    if path and bounds is not None and not cache.covers(path, bounds):
         st.sidebar.warning(tr("network_ignored", lang, name=choice))
         return None
     return path
@@ -67,19 +67,20 @@ def network_choice(lang: str, bounds) -> str | None:
 def sidebar() -> dict:
     """Language, hromada, travel mode, norm and network; returns the page context."""
     lang = st.sidebar.radio(tr("language"), list(LANGUAGES), format_func=LANGUAGES.get, horizontal=True, key="lang")
-    ctx: dict = {"lang": lang, "root": state.data_root_setting(), "bundle": None, "access": None, "spec": None}
+    ctx: dict = {"lang": lang, "root": cache.data_root_setting(), "bundle": None, "access": None, "spec": None}
     root = ctx["root"]
     code = hromada_choice(lang, root)
     ctx["code"] = code
     ctx["mode"] = sticky(st.sidebar.radio, tr("mode", lang), ["drive", "walk"],
                          format_func=lambda m: tr(f"mode_{m}", lang), key="mode", horizontal=True) or "drive"
     ctx["norms"], ctx["norm"] = norms_ui.sidebar_norm(lang, ctx["mode"])
+    ctx["max_snap_m"] = norms_ui.sidebar_routing(lang)
     if code is None:
         return ctx
-    spec = state.bundle_spec(code, root)
+    spec = session.bundle_spec(code, root)
     ctx["spec"] = spec
     with guarded(lang):
-        bundle = state.bundle(**spec)
+        bundle = cache.bundle(**spec)
         ctx["bundle"] = bundle
     bounds = None
     if ctx["bundle"] is not None:
@@ -93,10 +94,9 @@ def sidebar() -> dict:
                 from dashboard.context import progress
 
                 with progress(tr("computing_routes", lang)) as bar:
-                    ctx["access"] = state.access(spec, ctx["network_path"], ctx["mode"], ctx["circuity"],
-                                                 _progress=bar)
+                    ctx["access"] = cache.access(*ctx_args(ctx), _progress=bar)
             else:
-                ctx["access"] = state.access(spec, None, ctx["mode"], ctx["circuity"])
+                ctx["access"] = cache.access(*ctx_args(ctx))
     st.sidebar.caption(tr("sources", lang))
     return ctx
 

@@ -108,3 +108,12 @@ def sticky(widget, label: str, options: list, *, key: str, **kwargs):
 def sticky_selectbox(container, label: str, options: list, *, key: str, format_func=str, **kwargs):
     """:func:`sticky` for ``container.selectbox``."""
     return sticky(container.selectbox, label, options, key=key, format_func=format_func, **kwargs)
+
+
+def ctx_args(ctx: dict) -> tuple:
+    """``(spec, network_path, mode, circuity, max_snap_m)`` of the page context — the key of every cached figure
+    (:mod:`dashboard.cache`)."""
+    from analysis.routing.snap import DEFAULT_MAX_SNAP_M
+
+    return (ctx["spec"], ctx.get("network_path"), ctx["mode"], ctx["circuity"],
+            ctx.get("max_snap_m", DEFAULT_MAX_SNAP_M))

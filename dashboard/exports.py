@@ -14,14 +14,18 @@ import pandas as pd
 import streamlit as st
 
 from analysis.outputs import write_csv, write_geopackage, write_xlsx
-from dashboard import state
+from dashboard import cache, report
+from dashboard.context import ctx_args
 from dashboard.i18n import tr
 
 
-def _layers(spec: dict, network_path: str | None, mode: str, circuity: float, norms: tuple, norm_id: str) -> dict:
-    result = state.access(spec, network_path, mode, circuity)
-    hromada = state.bundle(**spec)
-    evaluation = state.evaluation(spec, network_path, mode, circuity, norms)
+def _layers(spec: dict, network_path: str | None, mode: str, circuity: float, max_snap_m: float | None, norms: tuple,
+            norm_id: str) -> dict:
+    """The hromada's tables as they are on the pages (one analysis, :func:`dashboard.cache.report`)."""
+    args = (spec, network_path, mode, circuity, max_snap_m)
+    result = cache.access(*args)
+    hromada = cache.bundle(**spec)
+    evaluation = cache.evaluation(*args, norms)
     geometry = hromada.settlements.set_index("id").geometry
     evaluation_gdf = gpd.GeoDataFrame(evaluation, geometry=evaluation["settlement_id"].map(geometry).to_numpy(),
                                       crs=4326)
@@ -30,10 +34,10 @@ def _layers(spec: dict, network_path: str | None, mode: str, circuity: float, no
         "service_points": result.service_points,
         "boundary": hromada.boundary,
         "norm_evaluation": evaluation_gdf,
-        "coverage_summary": state.summary(spec, network_path, mode, circuity, norms),
-        "gaps": state.gaps(spec, network_path, mode, circuity, norms, norm_id),
+        "coverage_summary": cache.summary(*args, norms),
+        "gaps": cache.gaps(*args, norms, norm_id),
         "travel_times": result.long,
-        "data_quality": state.quality(spec, network_path, mode, circuity, norms).flags,
+        "data_quality": cache.quality(*args, norms).flags,
     }
     return layers
 
@@ -50,26 +54,27 @@ def _clean(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _layers_file_bytes(writer, suffix: str, spec, network_path, mode, circuity, norms, norm_id) -> bytes:
+def _layers_file_bytes(writer, suffix: str, *args) -> bytes:
     """The hromada's layers written by ``writer`` (GeoPackage or XLSX) to a temporary file, as bytes."""
-    layers = {k: _clean(v) for k, v in _layers(spec, network_path, mode, circuity, norms, norm_id).items()}
+    layers = {k: _clean(v) for k, v in _layers(*args).items()}
     with tempfile.TemporaryDirectory() as folder:
         return writer(layers, Path(folder) / f"hromada_access{suffix}").read_bytes()
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def geopackage_bytes(spec, network_path, mode, circuity, norms, norm_id) -> bytes:
-    return _layers_file_bytes(write_geopackage, ".gpkg", spec, network_path, mode, circuity, norms, norm_id)
+def geopackage_bytes(spec, network_path, mode, circuity, max_snap_m, norms, norm_id) -> bytes:
+    return _layers_file_bytes(write_geopackage, ".gpkg", spec, network_path, mode, circuity, max_snap_m, norms,
+                              norm_id)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def xlsx_bytes(spec, network_path, mode, circuity, norms, norm_id) -> bytes:
-    return _layers_file_bytes(write_xlsx, ".xlsx", spec, network_path, mode, circuity, norms, norm_id)
+def xlsx_bytes(spec, network_path, mode, circuity, max_snap_m, norms, norm_id) -> bytes:
+    return _layers_file_bytes(write_xlsx, ".xlsx", spec, network_path, mode, circuity, max_snap_m, norms, norm_id)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def csv_bytes(spec, network_path, mode, circuity, norms, norm_id) -> bytes:
-    evaluation = state.evaluation(spec, network_path, mode, circuity, norms)
+def csv_bytes(spec, network_path, mode, circuity, max_snap_m, norms, norm_id) -> bytes:
+    evaluation = cache.evaluation(spec, network_path, mode, circuity, max_snap_m, norms)
     with tempfile.TemporaryDirectory() as folder:
         path = write_csv(evaluation, Path(folder) / "norm_evaluation.csv")
         return path.read_bytes()
@@ -77,10 +82,8 @@ def csv_bytes(spec, network_path, mode, circuity, norms, norm_id) -> bytes:
 
 def download_row(ctx: dict, key: str) -> None:
     """Four download buttons: report (HTML), XLSX, GeoPackage, CSV."""
-    from dashboard import report
-
     lang = ctx["lang"]
-    args = (*state.ctx_args(ctx), ctx["norms"], ctx["norm"].id)
+    args = (*ctx_args(ctx), ctx["norms"], ctx["norm"].id)
     code = ctx["code"]
     c1, c2, c3, c4 = st.columns(4)
     c1.download_button(tr("download_report", lang), data=lambda: report.report_html(ctx).encode("utf-8"),

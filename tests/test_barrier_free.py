@@ -14,29 +14,13 @@ import pyproj
 import pytest
 from openpyxl import load_workbook
 
-from analysis.barrier_free import (
-    CHECKLIST,
-    ITEM_IDS,
-    KEY_ITEMS,
-    RULES,
-    STATUS_LABELS,
-    STATUSES,
-    apply_survey,
-    assess_points,
-    checklist_table,
-    parse_width_m,
-    read_survey,
-    status_counts,
-    survey_form,
-    write_survey_form,
-)
-from analysis.barrier_free_coverage import (
-    UPPER_BOUND_LABEL_EN,
-    barrier_free_coverage,
-    barrier_free_share_by_hromada,
-)
+from analysis.barrier_free.checklist import CHECKLIST, ITEM_IDS, KEY_ITEMS, checklist_table
+from analysis.barrier_free.coverage import UPPER_BOUND_LABEL_EN, barrier_free_coverage, barrier_free_share_by_hromada
+from analysis.barrier_free.status import RULES, STATUS_LABELS, STATUSES, assess_points, parse_width_m, status_counts
+from analysis.barrier_free.survey import apply_survey, read_survey
+from analysis.barrier_free.survey_form import survey_form, write_survey_form
 from analysis.errors import DataError
-from analysis.osm_import import read_osm
+from analysis.sources.osm_import import read_osm
 
 GEOD = pyproj.Geod(ellps="WGS84")
 TODAY = dt.date(2026, 6, 1)
@@ -343,7 +327,7 @@ def _registry_rule(flags: dict) -> tuple[str, bool]:
 
 
 def test_demo_pack_statuses_equal_independent_count_of_registry_flags(data_root):
-    from analysis.datasets import list_demo_packs, load_demo_pack
+    from analysis.sources.packs import list_demo_packs, load_demo_pack
 
     packs = list_demo_packs(data_root)
     assert len(packs) == 3
@@ -368,7 +352,7 @@ def test_demo_pack_statuses_equal_independent_count_of_registry_flags(data_root)
 
 
 def test_demo_pack_barrier_free_coverage_is_consistent(data_root):
-    from analysis.datasets import load_demo_pack
+    from analysis.sources.packs import load_demo_pack
 
     bundle = load_demo_pack("UA63060010000015783", data_root)
     cov = barrier_free_coverage(bundle.settlements, bundle.service_points)

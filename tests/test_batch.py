@@ -5,11 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis.batch import HromadaTask, analyse_many
 from analysis.cli import main
-from analysis.compare import analyse_hromada
-from analysis.datasets import list_demo_packs, load_demo_pack
-from analysis.synthetic import road_grid
+from analysis.reporting.batch import HromadaTask, analyse_many
+from analysis.reporting.pipeline import analyse_hromada
+from analysis.sources.packs import list_demo_packs, load_demo_pack
+from analysis.sources.synthetic import road_grid
 
 BRODY = "UA46040010000033885"
 

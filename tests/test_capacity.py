@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.capacity import (
+from analysis.errors import DataError
+from analysis.metrics.capacity import (
     LUO_QI_WEIGHTS,
     NOTE_NO_POINT_IN_CATCHMENT,
     NOTE_STAFF_MISSING,
@@ -16,7 +17,6 @@ from analysis.capacity import (
     decay_weights,
     e2sfca,
 )
-from analysis.errors import DataError
 
 
 def _od(rows):
@@ -192,8 +192,8 @@ def test_bad_inputs():
 
 def test_demo_pack_estimated_od(data_root):
     """A real hromada without a road network: estimated times for every pair, staff from the ЦНАП registry."""
-    from analysis.datasets import load_demo_pack
-    from analysis.routing import estimate_od_matrix
+    from analysis.routing.estimate import estimate_od_matrix
+    from analysis.sources.packs import load_demo_pack
 
     bundle = load_demo_pack("UA46040010000033885", root=data_root)
     settlements, points = bundle.settlements, bundle.service_points

@@ -13,9 +13,10 @@ import pandas as pd
 import pyogrio
 
 from analysis.cli import main
-from analysis.network import RoadNetwork
-from analysis.osm_import import read_osm
-from analysis.routing import RESULT_COLUMNS, nearest_service
+from analysis.network.graph import RoadNetwork
+from analysis.routing.results import RESULT_COLUMNS
+from analysis.routing.router import nearest_service
+from analysis.sources.osm_import import read_osm
 
 REPO = Path(__file__).resolve().parents[1]
 VILLAGE = Path(__file__).resolve().parent / "fixtures" / "ukr_village.osm"
@@ -46,7 +47,7 @@ def test_travel_times_csv_equals_library_result(tmp_path, capsys):
     table = pd.read_csv(out, encoding="utf-8-sig")
     assert list(table.columns) == list(RESULT_COLUMNS)
     network = read_osm(VILLAGE).network
-    from analysis.places import read_points
+    from analysis.sources.readers import read_points
 
     expected = nearest_service(network, read_points(origins), read_points(dests), "drive")
     np.testing.assert_allclose(table["travel_time_min"], expected["travel_time_min"], rtol=1e-9)
@@ -106,7 +107,7 @@ def test_existing_output_survives_a_failed_run(tmp_path):
 
 
 def test_import_saves_an_extract_that_loads_back_identical(tmp_path, helsinki_pbf, monkeypatch):
-    from analysis.osm_import import default_extracts_dir, load_extract
+    from analysis.sources.extracts import default_extracts_dir, load_extract
 
     out = tmp_path / "helsinki"
     assert main(["--quiet", "import", "--osm", str(helsinki_pbf), "--out", str(out)]) == 0

@@ -3,39 +3,35 @@ invariants on random synthetic hromadas, gap lists and data-quality flags."""
 
 from __future__ import annotations
 
-import math
 
 import geopandas as gpd
-import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.access import compute_access
-from analysis.coverage import (
+from analysis.errors import DataError
+from analysis.metrics.access import compute_access
+from analysis.metrics.coverage import (
     DISTANCE_ESTIMATED,
     DISTANCE_FASTEST,
-    DISTANCE_SHORTEST,
     REASON_NO_CENTRE,
     REASON_NO_POINTS_OF_KIND,
     STATUS_MET,
     STATUS_NOT_EVALUATED,
     STATUS_NOT_MET,
     STATUS_UNREACHABLE,
-    classify_population_source,
-    coverage_summary,
-    data_quality,
     evaluate_norms,
-    gap_list,
-    pair_times_and_distances,
+    meeting_pairs,
     route_to_hromada_centre,
-    weighted_quantile,
 )
-from analysis.errors import DataError
-from analysis.norms import DEFAULT_NORMS, Norm, get_norm, with_threshold
-from analysis.profiles import OFF_NETWORK_WALK_SPEED_KMH
-from analysis.routing import DEFAULT_CIRCUITY, REASON_DIFFERENT_COMPONENT, nearest_service, snap_points
-from analysis.synthetic import random_points, road_grid
+from analysis.metrics.norms import DEFAULT_NORMS, Norm, get_norm, with_threshold
+from analysis.metrics.quality import classify_population_source, data_quality
+from analysis.metrics.summary import coverage_summary, gap_list
+from analysis.network.profiles import OFF_NETWORK_WALK_SPEED_KMH
+from analysis.routing.estimate import DEFAULT_CIRCUITY
+from analysis.routing.results import REASON_DIFFERENT_COMPONENT, REASON_SNAP_TOO_FAR
+from analysis.routing.router import Router, nearest_service
+from analysis.sources.synthetic import random_points, road_grid
 
 WALK_MS = OFF_NETWORK_WALK_SPEED_KMH / 3.6
 EARTH_RADIUS_KM = 6371.0088
@@ -48,34 +44,25 @@ def haversine_km(lon1, lat1, lon2, lat2):
 
 
 # ------------------------------------------------------------------------------------------------ weighted stats
-@pytest.mark.parametrize("method", ["inverted_cdf", "linear"])
-def test_weighted_quantile_equals_numpy_on_the_expanded_sample(method):
+def test_summary_quantiles_equal_numpy_on_the_expanded_sample():
+    """The summary's weighted median / p90 equal numpy's quantile of the sample with every resident repeated."""
     rng = np.random.default_rng(0)
-    qs = np.round(np.linspace(0, 1, 41), 10)
-    for trial in range(200):
+    for trial in range(60):
         n = int(rng.integers(1, 15))
-        values = np.round(rng.uniform(0, 60, n), int(rng.integers(0, 3)))  # rounding makes ties
-        weights = rng.integers(0, 40, n)
-        if weights.sum() == 0:
-            weights[0] = 1
-        expanded = np.repeat(values, weights)
-        got = weighted_quantile(values, weights, qs, method=method)
-        want = np.quantile(expanded, qs, method=method)
-        np.testing.assert_allclose(got, want, rtol=0, atol=1e-9, err_msg=f"trial {trial}")
-
-
-def test_weighted_quantile_edge_cases():
-    assert weighted_quantile([5.0, 1.0, 3.0], [1, 1, 1], 0.5) == 3.0
-    assert weighted_quantile([1.0, 2.0], [0, 5], 0.0) == 2.0  # zero weight never chosen
-    assert math.isnan(weighted_quantile([], [], 0.5))
-    assert math.isnan(weighted_quantile([1.0], [0], 0.5))
-    assert weighted_quantile([1.0, np.inf], [9, 1], 0.9) == 1.0
-    assert weighted_quantile([1.0, np.inf], [8, 2], 0.9) == np.inf
-    assert weighted_quantile([1.0, np.nan, 4.0], [1, 100, 3], 0.5) == 4.0  # NaN values dropped
-    with pytest.raises(ValueError):
-        weighted_quantile([1.0], [1], 1.5)
-    with pytest.raises(ValueError):
-        weighted_quantile([1.0], [-1], 0.5)
+        times = np.round(rng.uniform(0, 60, n), int(rng.integers(0, 3)))  # rounding makes ties
+        population = rng.integers(0, 40, n).astype(float)
+        if population.sum() == 0:
+            population[0] = 1
+        settlements = pd.DataFrame({"id": [f"s{i}" for i in range(n)], "population": population})
+        long = pd.DataFrame({"origin_id": settlements["id"], "group": "cnap", "destination_id": "p",
+                             "travel_time_min": times, "total_distance_km": times / 2, "reachable": True,
+                             "method": "network"})
+        row = coverage_summary(evaluate_norms(long, settlements, [Norm("t", "", "", "cnap", max_time_min=30)]),
+                               settlements).iloc[0]
+        expanded = np.repeat(times, population.astype(int))
+        assert row["median_time_min"] == np.quantile(expanded, 0.5, method="inverted_cdf"), trial
+        assert row["p90_time_min"] == np.quantile(expanded, 0.9, method="inverted_cdf"), trial
+        assert row["mean_time_min"] == pytest.approx(expanded.mean())
 
 
 # ------------------------------------------------------------------------------------------------ hand fixture
@@ -267,7 +254,7 @@ def _instance(seed: int, n_settlements: int = 40, n_points: int = 3, size: int =
 
 def _evaluate(net, settlements, points, norms, closed=None):
     access = compute_access(settlements, points, net, closed_edge_ids=closed)
-    return evaluate_norms(access, settlements, norms, network=net, closed_edge_ids=closed)
+    return evaluate_norms(access, settlements, norms)
 
 
 def _met(ev, norm_id):
@@ -275,60 +262,76 @@ def _met(ev, norm_id):
     return part["meets_norm"].fillna(False).to_numpy(dtype=bool)
 
 
-def test_pair_figures_equal_networkx_shortest_paths():
-    net, settlements, points, _ = _instance(3, n_settlements=12)
-    seconds, metres = pair_times_and_distances(net, settlements, points, "drive")
-    G = net.to_networkx("drive")
-    o, d = snap_points(net, settlements, "drive"), snap_points(net, points, "drive")
-    for i in range(len(settlements)):
-        for j in range(len(points)):
-            legs = o.distance_m[i] + d.distance_m[j]
-            t = nx.shortest_path_length(G, o.node[i], d.node[j], weight="time_s") + legs / WALK_MS
-            m = nx.shortest_path_length(G, o.node[i], d.node[j], weight="length_m") + legs
-            if o.node[i] == d.node[j]:  # same road node: walked between directly (routing's rule)
-                direct = float(np.hypot(*(o.xy[i] - d.xy[j])))
-                t, m = min(t, direct / WALK_MS), min(m, direct)
-            assert seconds[i, j] == pytest.approx(t, rel=1e-9)
-            assert metres[i, j] == pytest.approx(m, rel=1e-9, abs=1e-3)
-    # the fastest time per settlement is what routing reports
-    fastest = nearest_service(net, settlements, points, "drive")["travel_time_min"].to_numpy()
-    np.testing.assert_allclose(seconds.min(axis=1) / 60, fastest, rtol=1e-9)
-
-
-def test_routed_evaluation_is_an_exact_existence_check():
+def test_routed_evaluation_is_an_exact_existence_check_on_the_fastest_routes():
     for seed in range(4):
         net, settlements, points, (norm, centre) = _instance(seed)
-        ev = _evaluate(net, settlements, points, [norm, centre])
-        part = ev[ev["norm_id"] == "n"].reset_index(drop=True)
-        seconds, metres = pair_times_and_distances(net, settlements, points, "drive")
-        ok = (seconds / 60 <= norm.max_time_min) & (metres / 1000 <= norm.max_distance_km)
-        np.testing.assert_array_equal(part["meets_norm"].to_numpy(dtype=bool), ok.any(axis=1))
-        np.testing.assert_allclose(part["margin_min"], seconds.min(axis=1) / 60 - norm.max_time_min, rtol=1e-9)
-        np.testing.assert_allclose(part["margin_km"], metres.min(axis=1) / 1000 - norm.max_distance_km, rtol=1e-9)
-        np.testing.assert_allclose(part["best_time_min"], seconds.min(axis=1) / 60, rtol=1e-9)
-        np.testing.assert_allclose(part["best_distance_km"], metres.min(axis=1) / 1000, rtol=1e-9)
-        assert (part["distance_basis"] == DISTANCE_SHORTEST).all()
-        met = part["meets_norm"].to_numpy(dtype=bool)
-        assert (part.loc[met, "travel_time_min"] <= norm.max_time_min + 1e-9).all()
-        assert (part.loc[met, "distance_km"] <= norm.max_distance_km + 1e-9).all()
-        # the centre norm: shortest road distance to the centre settlement s0
+        for combine in ("all", "any"):
+            n = with_threshold(norm, combine=combine)
+            ev = _evaluate(net, settlements, points, [n, centre])
+            part = ev[ev["norm_id"] == "n"].reset_index(drop=True)
+            matrix = Router(net, "drive").matrix(settlements, points)
+            t, d = matrix.time_min, matrix.distance_km
+            time_ok, dist_ok = t <= n.max_time_min, d <= n.max_distance_km
+            ok = (time_ok & dist_ok) if combine == "all" else (time_ok | dist_ok)
+            np.testing.assert_array_equal(part["meets_norm"].to_numpy(dtype=bool), ok.any(axis=1))
+            fastest = np.argmin(t, axis=1)
+            rows = np.arange(len(t))
+            np.testing.assert_allclose(part["best_time_min"], t[rows, fastest], rtol=1e-9)
+            np.testing.assert_allclose(part["best_distance_km"], d[rows, fastest], rtol=1e-9)
+            # the reported point: the fastest one meeting the norm, else the fastest
+            chosen = np.where(ok.any(axis=1), np.argmin(np.where(ok, t, np.inf), axis=1), fastest)
+            np.testing.assert_allclose(part["travel_time_min"], t[rows, chosen], rtol=1e-9)
+            np.testing.assert_allclose(part["distance_km"], d[rows, chosen], rtol=1e-9)
+            np.testing.assert_allclose(part["margin_min"], t[rows, chosen] - n.max_time_min, rtol=1e-9, atol=1e-9)
+            assert list(part["destination_id"]) == list(points["id"].to_numpy()[chosen])
+            assert (part["distance_basis"] == DISTANCE_FASTEST).all()
+        # the centre norm: the fastest route to the centre settlement s0, its length checked
         cpart = ev[ev["norm_id"] == "centre"].reset_index(drop=True)
-        _, to_centre = pair_times_and_distances(net, settlements, settlements.iloc[[0]], "drive")
-        np.testing.assert_allclose(cpart["distance_km"], to_centre[:, 0] / 1000, rtol=1e-9)
+        to_centre = Router(net, "drive").matrix(settlements, settlements.iloc[[0]])
+        np.testing.assert_allclose(cpart["distance_km"], to_centre.distance_km[:, 0], rtol=1e-9)
         np.testing.assert_array_equal(cpart["meets_norm"].to_numpy(dtype=bool),
-                                      to_centre[:, 0] / 1000 <= centre.max_distance_km)
-        np.testing.assert_array_equal(cpart["meets_strict"].to_numpy(dtype=bool), to_centre[:, 0] / 1000 <= 0.8)
+                                      to_centre.distance_km[:, 0] <= centre.max_distance_km)
+        np.testing.assert_array_equal(cpart["meets_strict"].to_numpy(dtype=bool), to_centre.distance_km[:, 0] <= 0.8)
         fastest = nearest_service(net, settlements, settlements.iloc[[0]], "drive")
         np.testing.assert_allclose(cpart["travel_time_min"], fastest["travel_time_min"], rtol=1e-9)
 
 
-def test_routed_table_needs_the_network_for_the_centre_norm():
+def test_meeting_pairs_is_the_one_check():
+    pairs = pd.DataFrame({"origin_id": ["a", "a", "b", "c"], "destination_id": ["p", "q", "p", "q"],
+                          "travel_time_min": [25.0, 28.0, 40.0, 10.0], "total_distance_km": [15.0, 13.0, 10.0, 20.0]})
+    both = Norm("b", "", "", "cnap", max_time_min=30, max_distance_km=14)
+    either = with_threshold(both, combine="any")
+    assert meeting_pairs(pairs, both).set_index("origin_id")["destination_id"].to_dict() == {"a": "q"}
+    assert meeting_pairs(pairs, either).set_index("origin_id")["destination_id"].to_dict() == {"a": "p", "b": "p",
+                                                                                             "c": "q"}
+
+
+def test_routed_table_needs_the_router_for_the_centre_norm():
     net, settlements, points, (norm, centre) = _instance(1)
     access = compute_access(settlements, points, net)
-    with pytest.raises(DataError, match="pass network="):
-        evaluate_norms(access, settlements, [centre])
-    fallback = evaluate_norms(access, settlements, [norm])
+    with pytest.raises(DataError, match="pass router="):
+        evaluate_norms(access.long, settlements, [centre])
+    with_router = evaluate_norms(access, settlements, [centre])  # the AccessResult brings its router
+    assert (with_router["status"] != STATUS_NOT_EVALUATED).all()
+    fallback = evaluate_norms(access.long, settlements, [norm])
     assert (fallback["distance_basis"] == DISTANCE_FASTEST).all()
+
+
+def test_settlements_far_from_the_roads_are_unreachable_everywhere():
+    net, settlements, points, (norm, centre) = _instance(2)
+    lon0, lat0 = net.nodes["lon"].min(), net.nodes["lat"].min()
+    far = gpd.GeoDataFrame({"id": ["far"], "name": ["Далеке"], "population": [800.0], "is_hromada_centre": [False]},
+                           geometry=gpd.points_from_xy([lon0 - 10.0], [lat0]), crs="EPSG:4326")
+    everything = pd.concat([settlements, far], ignore_index=True)
+    ev = _evaluate(net, everything, points, [norm, centre]).set_index(["norm_id", "settlement_id"])
+    for norm_id in ("n", "centre"):
+        row = ev.loc[(norm_id, "far")]
+        assert row["status"] == STATUS_UNREACHABLE and row["reason"] == REASON_SNAP_TOO_FAR
+        assert not row["meets_norm"] and np.isnan(row["travel_time_min"])
+    summary = coverage_summary(ev.reset_index(), everything).set_index("norm_id")
+    alone = coverage_summary(_evaluate(net, settlements, points, [norm]), settlements).set_index("norm_id")
+    assert summary.loc["n", "mean_time_min"] == pytest.approx(alone.loc["n", "mean_time_min"])  # left out of means
+    assert summary.loc["n", "population_unreachable"] == 800
 
 
 def test_adding_a_service_point_never_lowers_coverage():
@@ -342,19 +345,19 @@ def test_adding_a_service_point_never_lowers_coverage():
         assert after.sum() >= before.sum()
 
 
-def test_closing_roads_never_raises_coverage():
+def test_closing_roads_never_raises_coverage_of_a_time_norm():
+    # (with a distance threshold it can: the fastest route after a closure may be slower but shorter)
     for seed in range(6):
-        net, settlements, points, norms = _instance(seed)
-        open_ev = _evaluate(net, settlements, points, list(norms))
+        net, settlements, points, (norm, _) = _instance(seed)
+        time_norm = with_threshold(norm, max_distance_km=None)
+        open_ev = _evaluate(net, settlements, points, [time_norm])
         rng = np.random.default_rng(seed)
         closed = rng.choice(net.n_edges, size=net.n_edges // 6, replace=False).tolist()
-        closed_ev = _evaluate(net, settlements, points, list(norms), closed=closed)
-        for norm_id in ("n", "centre"):
-            before, after = _met(open_ev, norm_id), _met(closed_ev, norm_id)
-            assert not (after & ~before).any(), f"seed {seed}, {norm_id}: closing roads raised coverage"
-        open_sum = coverage_summary(open_ev, settlements).set_index("norm_id")
-        closed_sum = coverage_summary(closed_ev, settlements).set_index("norm_id")
-        assert (closed_sum["population_covered"] <= open_sum["population_covered"]).all()
+        closed_ev = _evaluate(net, settlements, points, [time_norm], closed=closed)
+        before, after = _met(open_ev, "n"), _met(closed_ev, "n")
+        assert not (after & ~before).any(), f"seed {seed}: closing roads raised coverage"
+        assert (coverage_summary(closed_ev, settlements)["population_covered"].to_numpy()
+                <= coverage_summary(open_ev, settlements)["population_covered"].to_numpy()).all()
 
 
 def test_tighter_norms_never_raise_coverage():
@@ -365,13 +368,15 @@ def test_tighter_norms_never_raise_coverage():
                     with_threshold(norm, max_distance_km=norm.max_distance_km * 0.6),
                     with_threshold(norm, max_time_min=norm.max_time_min * 0.5, max_distance_km=0.4)]
         variants = [with_threshold(v, id=f"v{i}") for i, v in enumerate(variants)]
-        ev = evaluate_norms(access, settlements, variants, network=net)
+        ev = evaluate_norms(access, settlements, variants)
         loose = _met(ev, "v0")
         for i in (1, 2, 3):
             assert not (_met(ev, f"v{i}") & ~loose).any()
         both_looser = with_threshold(norm, id="loose", max_time_min=norm.max_time_min * 2)
-        wider = _met(evaluate_norms(access, settlements, [both_looser], network=net), "loose")
+        wider = _met(evaluate_norms(access, settlements, [both_looser]), "loose")
         assert not (loose & ~wider).any()
+        either = _met(evaluate_norms(access, settlements, [with_threshold(norm, id="any", combine="any")]), "any")
+        assert not (loose & ~either).any()  # "or" never covers fewer than "and"
 
 
 # ------------------------------------------------------------------------------------------------ data quality
@@ -402,13 +407,13 @@ def test_data_quality_flags_far_unreachable_and_missing_fields():
         pandus=pd.array([0, pd.NA, 1], dtype="Int64"), dis_sanit=pd.array([0, pd.NA, 1], dtype="Int64"),
         braille_mat=pd.array([0, pd.NA, 1], dtype="Int64"), location_precision="settlement",
     )
-    # isolate the node of s3 by closing every segment that touches it
-    node = snap_points(net, settlements.iloc[[3]], "drive").node[0]
-    closed = np.flatnonzero((net.edges["u"] == node) | (net.edges["v"] == node)).tolist()
+    # cut s3 off: close the segment it joins (it stays on it)
+    closed = [int(Router(net, "drive").snap(settlements.iloc[[3]]).edge[0])]
     access = compute_access(settlements, points, net, closed_edge_ids=closed)
     quality = data_quality({"settlements": settlements, "service_points": points}, access, snap_threshold_m=500)
     info = quality.summary["UA00000000000000001"]
-    assert info["settlements_snapped_far"] == ["far"] and info["max_snap_m"] > 1000
+    assert info["settlements_too_far_from_network"] == ["far"] and info["max_snap_m"] > 1000
+    assert info["settlements_snapped_far"] == []
     assert info["settlements_unreachable"] == ["s3"]
     assert info["population_source_counts"] == {"census_ukrstat": 0, "osm_tag": 4, "estimate": 2, "other": 0,
                                                 "missing": 1}
@@ -418,19 +423,22 @@ def test_data_quality_flags_far_unreachable_and_missing_fields():
     assert info["norms_without_service_points"] == ["social_services", "post_office"]
     assert not info["distances_estimated"] and info["n_hromada_centres"] == 0
     flags = quality.flags.set_index("flag")
-    for flag in ("settlements_snapped_far", "settlements_unreachable", "population_missing", "population_estimated",
+    for flag in ("settlements_too_far_from_network", "settlements_unreachable", "population_missing",
+                 "population_estimated",
                  "service_points_no_workers", "service_points_no_accessibility",
                  "service_points_partial_accessibility", "hromada_centre_missing", "no_service_points_for_norm",
                  "service_points_settlement_precision"):
         assert flag in flags.index, flag
     assert "distances_estimated" not in flags.index
-    assert flags.loc["settlements_snapped_far", "label_en"] == "Settlements more than 500 m from the nearest road node"
-    assert flags.loc["settlements_snapped_far", "label_uk"].startswith("Населені пункти далі 500 м")
+    assert flags.loc["settlements_too_far_from_network", "severity"] == "error"
+    assert flags.loc["settlements_too_far_from_network", "label_en"].startswith(
+        "Settlements more than 1000 m from the road network")
+    assert flags.loc["settlements_too_far_from_network", "label_uk"].startswith("Населені пункти далі 1000 м")
     assert flags.loc["service_points_no_workers", "items"] == "B"
     assert flags.loc["population_estimated", "share"] == pytest.approx(560 / 1560)
     assert set(quality.flags["severity"]) <= {"info", "warning", "error"}
     # the same problems through the evaluation: s3 fails the norm with its reason kept
-    ev = evaluate_norms(access, settlements, [Norm("x", "", "", "cnap", max_time_min=60)], network=net,
-                        closed_edge_ids=closed).set_index("settlement_id")
+    ev = evaluate_norms(access, settlements, [Norm("x", "", "", "cnap", max_time_min=60)]).set_index(
+        "settlement_id")
     assert ev.loc["s3", "status"] == STATUS_UNREACHABLE and ev.loc["s3", "reason"] == REASON_DIFFERENT_COMPONENT
     assert np.isnan(ev.loc["s3", "margin_min"])

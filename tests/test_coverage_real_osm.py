@@ -12,13 +12,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.access import compute_access
-from analysis.coverage import coverage_summary, evaluate_norms
-from analysis.norms import Norm
-from analysis.osm_import import read_osm
-from analysis.places import service_points_from_osm
-from analysis.routing import od_matrix
-from analysis.service_areas import service_areas
+from analysis.metrics.access import compute_access
+from analysis.metrics.coverage import evaluate_norms
+from analysis.metrics.norms import Norm
+from analysis.metrics.service_areas import service_areas
+from analysis.metrics.summary import coverage_summary
+from analysis.routing.router import od_matrix
+from analysis.sources.osm_import import read_osm
+from analysis.sources.osm_places import service_points_from_osm
 
 WALK_10 = Norm(id="post_walk", label_uk="Пошта пішки", label_en="Post on foot", applies_to="post",
                max_time_min=10.0, mode="walk", source="test norm")
@@ -47,7 +48,7 @@ def test_walking_coverage_equals_the_od_matrix(helsinki):
     post = points[points["group"] == "post"]
     assert len(post) >= 2  # the extract's real post offices
     access = compute_access(settlements, points, network, mode="walk", values=["post"])
-    evaluation = evaluate_norms(access, settlements, [WALK_10], network=network, service_points=points, mode="walk")
+    evaluation = evaluate_norms(access, settlements, [WALK_10], service_points=points)
     part = evaluation[evaluation["norm_id"] == "post_walk"].set_index("settlement_id")
     matrix = od_matrix(network, settlements, post, "walk")
     best = matrix.groupby("origin_id")["travel_time_min"].min()

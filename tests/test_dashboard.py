@@ -19,10 +19,11 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from analysis.access import compute_access  # noqa: E402
-from analysis.coverage import coverage_summary, evaluate_norms  # noqa: E402
-from analysis.datasets import list_demo_packs, load_demo_pack  # noqa: E402
-from analysis.norms import DEFAULT_NORMS, get_norm, with_threshold  # noqa: E402
+from analysis.metrics.access import compute_access  # noqa: E402
+from analysis.metrics.coverage import evaluate_norms  # noqa: E402
+from analysis.metrics.norms import DEFAULT_NORMS, get_norm, with_threshold  # noqa: E402
+from analysis.metrics.summary import coverage_summary  # noqa: E402
+from analysis.sources.packs import list_demo_packs, load_demo_pack  # noqa: E402
 from dashboard.i18n import fmt_int, fmt_num, fmt_pct, tr  # noqa: E402
 
 APP = str(REPO_ROOT / "dashboard" / "app.py")
@@ -72,36 +73,36 @@ def expected_cnap(code: str = BRODY, *, minutes: float = 30.0, km: float | None 
     settlements = bundle.settlements if settlements is None else settlements
     points = bundle.service_points if points is None else points
     result = compute_access(settlements, points, network, mode=mode, by="group", circuity=circuity)
-    evaluation = evaluate_norms(result, settlements, [cnap_norm(minutes, km, mode)], network=network)
+    evaluation = evaluate_norms(result, settlements, [cnap_norm(minutes, km, mode)])
     return coverage_summary(evaluation, settlements, by_hromada=False).iloc[0]
 
 
 def synthetic_network_for(code: str):
     """A synthetic road grid (1 km spacing) over a demo hromada, saved where the dashboard finds networks."""
-    from analysis.osm_import import OsmExtract
-    from analysis.synthetic import road_grid
-    from dashboard import state
+    from analysis.sources.osm_import import OsmExtract
+    from analysis.sources.synthetic import road_grid
+    from dashboard import cache
 
     bundle = load_demo_pack(code)
     west, south, east, north = bundle.boundary.total_bounds
     net = road_grid(int((north - south) * 111) + 3, int((east - west) * 73) + 3, spacing_m=1000.0,
                     origin_lonlat=(west - 0.01, south - 0.01), oneway_share=0.0)
     empty = gpd.GeoDataFrame({"osmid": []}, geometry=gpd.GeoSeries([], crs=4326), crs=4326)
-    folder = state.save_extract(OsmExtract(net, empty, empty, {}), f"grid {code}", hromada_code=code,
+    folder = cache.save_extract(OsmExtract(net, empty, empty, {}), f"grid {code}", hromada_code=code,
                                 origin="synthetic test grid")
     return net, folder.name
 
 
 def _context(code: str = BRODY, lang: str = "uk") -> dict:
     """The page context the sidebar builds, for testing the report and exports directly."""
-    from dashboard import state
+    from dashboard import cache, session
 
-    spec = state.bundle_spec(code, None)
+    spec = session.bundle_spec(code, None)
     norm = cnap_norm()
     norms = tuple(norm if n.id == "cnap_access" else n for n in DEFAULT_NORMS)
     ctx = {"lang": lang, "root": None, "code": code, "mode": "drive", "circuity": 1.3, "network_path": None,
-           "spec": spec, "bundle": state.bundle(**spec), "norms": norms, "norm": norm}
-    ctx["access"] = state.access(spec, None, "drive", 1.3)
+           "spec": spec, "bundle": cache.bundle(**spec), "norms": norms, "norm": norm}
+    ctx["access"] = cache.access(spec, None, "drive", 1.3, 1000.0)
     return ctx
 
 
@@ -124,7 +125,7 @@ def test_overview_figures_equal_coverage_summary():
     assert any("ОЦІНКА" in w.value for w in at.warning)  # estimates are labelled as such
 
 
-@pytest.mark.parametrize("minutes,use_km", [(5, True), (10, False), (60, True)])
+@pytest.mark.parametrize("minutes,use_km", [(5, False), (10, True), (60, True)])
 def test_changing_the_cnap_threshold_gives_coverage_summary_figures(minutes, use_km):
     at = start()
     before = metric(at, tr("kpi_covered", "uk"))
@@ -136,7 +137,7 @@ def test_changing_the_cnap_threshold_gives_coverage_summary_figures(minutes, use
     assert metric(at, tr("kpi_covered", "uk")) == fmt_int(row["population_covered"])
     assert metric(at, tr("kpi_uncovered", "uk")) == fmt_int(row["population_uncovered"])
     if minutes == 5:
-        assert row["population_uncovered"] > 0  # 5 min really leaves people out (Brody, estimated)
+        assert row["population_uncovered"] > 0  # 5 min alone really leaves people out (Brody, estimated)
         assert metric(at, tr("kpi_covered", "uk")) != before
 
 
@@ -219,7 +220,7 @@ def test_coverage_page_figures_and_service_areas():
 def test_dashboard_maps_need_no_cdn():
     """Every map the pages draw loads Leaflet from this app (works offline)."""
     from dashboard import assets
-    from dashboard.views.coverage import coverage_map
+    from dashboard.figures import coverage_map
 
     assert assets.ensure_leaflet(), "Leaflet package (django-js-lib-leaflet) missing"
     ctx = _context()
@@ -246,7 +247,7 @@ def test_downloads_are_valid_files(tmp_path):
     from dashboard import exports
 
     ctx = _context()
-    args = (ctx["spec"], None, "drive", 1.3, ctx["norms"], "cnap_access")
+    args = (ctx["spec"], None, "drive", 1.3, 1000.0, ctx["norms"], "cnap_access")
     xlsx = exports.xlsx_bytes(*args)
     sheets = pd.read_excel(io.BytesIO(xlsx), sheet_name=None)
     assert {"settlements", "coverage_summary", "gaps", "data_quality"} <= set(sheets)
@@ -260,8 +261,8 @@ def test_downloads_are_valid_files(tmp_path):
 
 # ------------------------------------------------------------------------------------------------ barrier-free
 def test_barrier_free_page_matches_the_api():
-    from analysis.barrier_free import STATUS_LABELS, STATUSES, assess_points, status_counts
-    from analysis.barrier_free_coverage import barrier_free_coverage
+    from analysis.barrier_free.coverage import barrier_free_coverage
+    from analysis.barrier_free.status import STATUS_LABELS, STATUSES, assess_points, status_counts
 
     at = start()
     at.switch_page("views/barrier_free.py").run()
@@ -283,14 +284,15 @@ def test_barrier_free_page_matches_the_api():
 
 
 def test_survey_upload_updates_status_as_apply_survey_says(tmp_path):
-    from analysis.barrier_free import (STATUS_LABELS, STATUSES, apply_survey, assess_points, read_survey,
-                                       status_counts, survey_form)
+    from analysis.barrier_free.status import STATUS_LABELS, STATUSES, assess_points, status_counts
+    from analysis.barrier_free.survey import apply_survey, read_survey
+    from analysis.barrier_free.survey_form import survey_form
 
     at = start()
     at.switch_page("views/barrier_free.py").run()
     bundle = load_demo_pack(BRODY)
     form = survey_form(assess_points(bundle.service_points), lang="both").iloc[:2].copy()
-    from analysis.barrier_free import ITEM_IDS
+    from analysis.barrier_free.checklist import ITEM_IDS
 
     items = [c for c in form.columns if any(c.endswith(f"[{item}]") for item in ITEM_IDS)]
     date_col = next(c for c in form.columns if c.endswith("[survey_date]"))
@@ -352,12 +354,13 @@ def test_planning_close_and_add_points_estimated():
 
 
 def test_planning_suggestions_equal_suggest_points():
-    from analysis.planning import suggest_points
-    from analysis.routing import estimate_nearest_service
+    from analysis.planning.suggest import suggest_points
+    from analysis.routing.estimate import estimate_nearest_service
 
     at = start()
     at.switch_page("views/planning.py").run()
-    at.slider(key="norm_time_min").set_value(5).run()
+    at.slider(key="norm_time_min").set_value(5)
+    at.checkbox(key="norm_use_km").set_value(False).run()
     at.number_input(key="plan_k").set_value(2)
     at.number_input(key="plan_cost").set_value(100000.0)
     at.button(key="plan_suggest").click().run()
@@ -371,8 +374,8 @@ def test_planning_suggestions_equal_suggest_points():
         long = estimate_nearest_service(settlements, d, "drive", circuity=1.3, by="_each")
         return long.assign(destination_id=long["_each"])
 
-    expected = suggest_points(od(settlements), 2, 5.0, threshold_km=14.0, settlements=settlements,
-                              existing_points=od(points), cost_per_point=100000.0)
+    expected = suggest_points(od(settlements), 2, 5.0, settlements=settlements, existing_points=od(points),
+                              cost_per_point=100000.0)
     assert expected.newly_covered_population > 0
     assert metric(at, tr("plan_newly_covered", "uk")) == fmt_int(expected.newly_covered_population)
     text = " ".join(m.value for m in at.markdown)
@@ -380,7 +383,7 @@ def test_planning_suggestions_equal_suggest_points():
 
 
 def test_planning_with_a_road_network_uses_apply_scenario():
-    from analysis.planning import PlanningContext, WhatIf, apply_scenario
+    from analysis.planning.scenario import PlanningContext, WhatIf, apply_scenario
 
     net, name = synthetic_network_for(BRODY)
     at = start()
@@ -390,13 +393,17 @@ def test_planning_with_a_road_network_uses_apply_scenario():
     assert metric(at, tr("kpi_covered", "uk")) == fmt_int(expected_cnap(network=net)["population_covered"])
     at.switch_page("views/planning.py").run()
     ok(at)
-    at.slider(key="norm_time_min").set_value(15).run()
-    closed = "registry:940"
-    at.multiselect(key="plan_close").set_value([closed]).run()
-    ok(at)
     context = PlanningContext.build(net, bundle.settlements, bundle.service_points, "drive", "cnap",
                                     threshold_min=15.0)
-    expected = apply_scenario(context, WhatIf(close=[closed]), threshold_min=15.0).summary()
+    # close the point whose closure leaves most people outside 15 min
+    drops = {pid: apply_scenario(context, WhatIf(close=[pid])).summary()["covered_population_change"]
+             for pid in context.point_ids}
+    closed = min(drops, key=drops.get)
+    at.slider(key="norm_time_min").set_value(15)
+    at.checkbox(key="norm_use_km").set_value(False).run()
+    at.multiselect(key="plan_close").set_value([closed]).run()
+    ok(at)
+    expected = apply_scenario(context, WhatIf(close=[closed])).summary()
     assert metric(at, AFTER) == fmt_int(expected["covered_population_after"])
     assert metric(at, BEFORE) == fmt_int(expected["covered_population_before"])
     assert expected["covered_population_after"] < expected["covered_population_before"]
@@ -404,7 +411,8 @@ def test_planning_with_a_road_network_uses_apply_scenario():
 
 # ------------------------------------------------------------------------------------------------------ compare
 def test_compare_page_ranks_all_demo_packs_as_rank_hromadas():
-    from analysis.compare import analyse_hromada, rank_hromadas
+    from analysis.reporting.compare import rank_hromadas
+    from analysis.reporting.pipeline import analyse_hromada
 
     at = start()
     at.switch_page("views/compare.py").run()
@@ -437,7 +445,8 @@ def test_bad_settlements_upload_shows_the_error_and_keeps_the_data():
 
 
 def test_own_settlements_file_replaces_the_pack_table():
-    from analysis.places import read_points, settlements_from_table
+    from analysis.sources.places import settlements_from_table
+    from analysis.sources.readers import read_points
 
     at = start()
     bundle = load_demo_pack(BRODY)
@@ -481,13 +490,13 @@ def test_osm_path_import_saves_a_network_the_sidebar_offers():
 
 
 def test_failed_download_is_a_readable_message(monkeypatch):
-    import analysis.download
+    import analysis.sources.download
     from analysis.errors import DownloadError
 
     def fail(*args, **kwargs):
         raise DownloadError("Немає з'єднання з Overpass API / no connection to the Overpass API")
 
-    monkeypatch.setattr(analysis.download, "download_osm", fail)
+    monkeypatch.setattr(analysis.sources.download, "download_osm", fail)
     at = start()
     at.switch_page("views/data.py").run()
     at.button(key="data_download").click().run()
@@ -497,10 +506,10 @@ def test_failed_download_is_a_readable_message(monkeypatch):
 
 def test_upload_size_is_capped():
     from analysis.errors import DataError
-    from dashboard import state
+    from analysis.reporting.inputs import check_size
 
     with pytest.raises(DataError, match="too large"):
-        state.check_size(b"x" * (2 * 1024 * 1024), 1, "big.csv")
+        check_size(b"x" * (2 * 1024 * 1024), 1, "big.csv")
     config = (REPO_ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8")
     assert "maxUploadSize" in config and 'address = "127.0.0.1"' in config
     assert "enableStaticServing = true" in config
@@ -529,7 +538,7 @@ def test_helsinki_example_network_is_importable_and_flagged_as_elsewhere():
 
 def test_hromada_without_pack_gets_figures_from_an_imported_osm_extract():
     """Search -> open a hromada without demo pack -> import OSM clipped to it -> every page has figures."""
-    from dashboard import state
+    from dashboard import cache, session
 
     at = start()
     at.text_input(key="overview_search").set_value("Монастириська").run()
@@ -543,12 +552,12 @@ def test_hromada_without_pack_gets_figures_from_an_imported_osm_extract():
     ok(at)
     at.switch_page("views/overview.py").run()
     assert not at.exception
-    spec = state.bundle_spec(code, None)
-    bundle = state.bundle(**spec)
+    spec = session.bundle_spec(code, None)
+    bundle = cache.bundle(**spec)
     assert bundle is not None and len(bundle.settlements) > 0
-    network = state.network(spec["osm_dir"])
+    network = cache.network(spec["osm_dir"])
     result = compute_access(bundle.settlements, bundle.service_points, network, mode="drive", by="group")
-    evaluation = evaluate_norms(result, bundle.settlements, [cnap_norm()], network=network)
+    evaluation = evaluate_norms(result, bundle.settlements, [cnap_norm()])
     row = coverage_summary(evaluation, bundle.settlements, by_hromada=False).iloc[0]
     assert metric(at, tr("kpi_covered", "uk")) == fmt_int(row["population_covered"])
     for page in ("views/coverage.py", "views/barrier_free.py", "views/planning.py", "views/compare.py"):
@@ -557,8 +566,8 @@ def test_hromada_without_pack_gets_figures_from_an_imported_osm_extract():
 
 
 def test_staff_workload_equals_e2sfca():
-    from analysis.capacity import e2sfca
-    from analysis.routing import estimate_nearest_service
+    from analysis.metrics.capacity import e2sfca
+    from analysis.routing.estimate import estimate_nearest_service
 
     at = start()
     at.switch_page("views/planning.py").run()
@@ -575,7 +584,7 @@ def test_staff_workload_equals_e2sfca():
 
 
 def test_registry_rows_can_replace_the_service_points():
-    from analysis.registry import geocode_registry, load_registry
+    from analysis.sources.registry import geocode_registry, load_registry
 
     at = start()
     at.switch_page("views/data.py").run()

@@ -11,8 +11,21 @@ import geopandas as gpd
 import pytest
 import shapely.geometry
 
-from analysis import datasets
 from analysis.errors import DataError
+from analysis.sources.admin import (
+    BOUNDARIES_FULL,
+    BOUNDARIES_SIMPLIFIED,
+    DATA_ENV_VAR,
+    HROMADAS_WITHOUT_BOUNDARY,
+    data_root,
+    find_hromada,
+    hromada_attributes,
+    hromada_boundary,
+    hromada_index,
+    hromada_settlements_codifier,
+    settlement_former_names,
+)
+from analysis.sources.packs import list_demo_packs, load_demo_pack
 
 DATA_ROOT = Path(
     os.environ.get("HROMADA_ACCESS_DATA") or Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -32,30 +45,30 @@ def _features(code: str, name: str) -> list[dict]:
 # data_root
 # ---------------------------------------------------------------------------------------------------------------
 def test_data_root_explicit_env_and_default(monkeypatch, tmp_path):
-    assert datasets.data_root(DATA_ROOT) == DATA_ROOT.resolve()
-    monkeypatch.setenv(datasets.DATA_ENV_VAR, str(tmp_path))
-    assert datasets.data_root() == tmp_path.resolve()
-    monkeypatch.delenv(datasets.DATA_ENV_VAR)
+    assert data_root(DATA_ROOT) == DATA_ROOT.resolve()
+    monkeypatch.setenv(DATA_ENV_VAR, str(tmp_path))
+    assert data_root() == tmp_path.resolve()
+    monkeypatch.delenv(DATA_ENV_VAR)
     default = Path(__file__).resolve().parents[1].parent / "shared" / "data"
     if default.is_dir():
-        assert datasets.data_root() == default.resolve()
+        assert data_root() == default.resolve()
 
 
 def test_data_root_missing_is_a_clear_error(monkeypatch, tmp_path):
     missing = tmp_path / "nowhere"
     with pytest.raises(DataError, match="not found") as err:
-        datasets.data_root(missing)
+        data_root(missing)
     assert str(missing) in str(err.value)
-    monkeypatch.setenv(datasets.DATA_ENV_VAR, str(missing))
-    with pytest.raises(DataError, match=datasets.DATA_ENV_VAR):
-        datasets.data_root()
+    monkeypatch.setenv(DATA_ENV_VAR, str(missing))
+    with pytest.raises(DataError, match=DATA_ENV_VAR):
+        data_root()
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # Demo packs
 # ---------------------------------------------------------------------------------------------------------------
 def test_list_demo_packs_counts_match_the_files():
-    packs = datasets.list_demo_packs(DATA_ROOT).set_index("code")
+    packs = list_demo_packs(DATA_ROOT).set_index("code")
     assert set(packs.index) == set(PACKS)
     assert list(packs.columns) == ["name_uk", "name_en", "oblast", "raion", "population_2022", "n_settlements",
                                    "n_service_points", "path"]
@@ -70,7 +83,7 @@ def test_list_demo_packs_counts_match_the_files():
 
 @pytest.mark.parametrize("code", list(PACKS))
 def test_load_demo_pack_standard_tables(code):
-    bundle = datasets.load_demo_pack(code, root=DATA_ROOT)
+    bundle = load_demo_pack(code, root=DATA_ROOT)
     raw_settlements = _features(code, "settlements.geojson")
     raw_points = _features(code, "service_points.geojson")
     boundary_props = _features(code, "boundary.geojson")[0]["properties"]
@@ -116,10 +129,10 @@ def test_load_demo_pack_standard_tables(code):
 
 
 def test_load_demo_pack_by_path_and_unknown_code():
-    bundle = datasets.load_demo_pack(DATA_ROOT / "demo" / BRODY)
+    bundle = load_demo_pack(DATA_ROOT / "demo" / BRODY)
     assert bundle.code == BRODY
     with pytest.raises(DataError, match="UA00000000000000000"):
-        datasets.load_demo_pack("UA00000000000000000", root=DATA_ROOT)
+        load_demo_pack("UA00000000000000000", root=DATA_ROOT)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -127,7 +140,7 @@ def test_load_demo_pack_by_path_and_unknown_code():
 # ---------------------------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def index():
-    return datasets.hromada_index(DATA_ROOT)
+    return hromada_index(DATA_ROOT)
 
 
 def test_hromada_index_covers_the_codifier(index):
@@ -135,12 +148,12 @@ def test_hromada_index_covers_the_codifier(index):
     assert index["code"].is_unique
     assert int(index["has_boundary"].sum()) == 1466
     missing = set(index.loc[~index["has_boundary"] & ~index["code"].str.startswith(("UA01", "UA85")), "code"])
-    assert missing == set(datasets.HROMADAS_WITHOUT_BOUNDARY)
+    assert missing == set(HROMADAS_WITHOUT_BOUNDARY)
 
 
 @pytest.mark.parametrize("query", ["Броди", "UA4604001", "UA46040010000033885", "бродівська", "Brody", "Brodivska"])
 def test_find_hromada_brody(query, index):
-    hits = datasets.find_hromada(query, DATA_ROOT, index=index)
+    hits = find_hromada(query, DATA_ROOT, index=index)
     top = hits.iloc[0]
     assert top["code"] == BRODY
     assert top["oblast"] == "Львівська" and top["raion"] == "Золочівський"
@@ -149,20 +162,20 @@ def test_find_hromada_brody(query, index):
 
 
 def test_find_hromada_ranks_exact_before_substring(index):
-    hits = datasets.find_hromada("Бродівська", DATA_ROOT, index=index)
+    hits = find_hromada("Бродівська", DATA_ROOT, index=index)
     assert hits["code"].iloc[0] == BRODY
     assert "UA07060170000059479" in set(hits["code"])  # Забродівська (substring) comes later
     assert hits["match"].tolist()[:2] == ["exact", "substring"]
 
 
 def test_find_hromada_other_cases(index):
-    assert datasets.find_hromada("Zachepylivka", DATA_ROOT, index=index)["code"].iloc[0] == ZACHEPYLIVKA
-    assert datasets.find_hromada("Городенка", DATA_ROOT, index=index)["code"].iloc[0] == HORODENKA
-    chop = datasets.find_hromada("Чоп", DATA_ROOT, index=index).iloc[0]
+    assert find_hromada("Zachepylivka", DATA_ROOT, index=index)["code"].iloc[0] == ZACHEPYLIVKA
+    assert find_hromada("Городенка", DATA_ROOT, index=index)["code"].iloc[0] == HORODENKA
+    chop = find_hromada("Чоп", DATA_ROOT, index=index).iloc[0]
     assert chop["code"] == "UA21100270000015047" and not chop["has_boundary"]
-    assert datasets.find_hromada("Qwertyuiop", DATA_ROOT, index=index).empty
+    assert find_hromada("Qwertyuiop", DATA_ROOT, index=index).empty
     with pytest.raises(DataError):
-        datasets.find_hromada("  ", DATA_ROOT, index=index)
+        find_hromada("  ", DATA_ROOT, index=index)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -170,9 +183,9 @@ def test_find_hromada_other_cases(index):
 # ---------------------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("simplified", [False, True])
 def test_hromada_boundary_fast_path_equals_gdal_read(simplified):
-    path = DATA_ROOT / (datasets.BOUNDARIES_SIMPLIFIED if simplified else datasets.BOUNDARIES_FULL)
+    path = DATA_ROOT / (BOUNDARIES_SIMPLIFIED if simplified else BOUNDARIES_FULL)
     start = time.perf_counter()
-    boundary = datasets.hromada_boundary(BRODY, DATA_ROOT, simplified=simplified)
+    boundary = hromada_boundary(BRODY, DATA_ROOT, simplified=simplified)
     elapsed = time.perf_counter() - start
     assert elapsed < 0.5, f"boundary lookup took {elapsed:.2f} s"
     assert len(boundary) == 1 and boundary.crs.to_epsg() == 4326
@@ -186,37 +199,37 @@ def test_hromada_boundary_fast_path_equals_gdal_read(simplified):
 
 
 def test_hromada_boundary_full_equals_pack_and_pcode_lookup():
-    full = datasets.hromada_boundary("UA4604001", DATA_ROOT)
+    full = hromada_boundary("UA4604001", DATA_ROOT)
     assert full["katottg"].iloc[0] == BRODY
-    zachepylivka = datasets.hromada_boundary(ZACHEPYLIVKA, DATA_ROOT, simplified=True).iloc[0]
+    zachepylivka = hromada_boundary(ZACHEPYLIVKA, DATA_ROOT, simplified=True).iloc[0]
     assert zachepylivka["raion"] == "Берестинський" and zachepylivka["name_en"] == "Zachepylivska"
     pack = _features(BRODY, "boundary.geojson")[0]
     assert full.geometry.iloc[0].equals(shapely.geometry.shape(pack["geometry"]))
-    simplified = datasets.hromada_boundary(BRODY, DATA_ROOT, simplified=True).geometry.iloc[0]
+    simplified = hromada_boundary(BRODY, DATA_ROOT, simplified=True).geometry.iloc[0]
     # ≈100 m simplification: same area within 1 %
     assert abs(simplified.area / full.geometry.iloc[0].area - 1) < 0.01
 
 
 def test_hromada_attributes():
-    chop = datasets.hromada_attributes("UA21100270000015047", DATA_ROOT)  # no polygon, but in every table
+    chop = hromada_attributes("UA21100270000015047", DATA_ROOT)  # no polygon, but in every table
     assert chop == {"oblast": "Закарпатська", "raion": "Ужгородський", "centre_katottg": "UA21100270010071297",
                     "centre_name": "Чоп", "name_en_ocha": "Chopska", "ocha_adm3_pcode": "UA2110027"}
-    assert set(datasets.hromada_attributes("UA00000000000000000", DATA_ROOT).values()) == {None}
+    assert set(hromada_attributes("UA00000000000000000", DATA_ROOT).values()) == {None}
 
 
-@pytest.mark.parametrize("code", sorted(datasets.HROMADAS_WITHOUT_BOUNDARY))
+@pytest.mark.parametrize("code", sorted(HROMADAS_WITHOUT_BOUNDARY))
 def test_hromada_boundary_missing_hromadas(code):
     with pytest.raises(DataError, match="hromady_2020_opora_names"):
-        datasets.hromada_boundary(code, DATA_ROOT, simplified=True)
+        hromada_boundary(code, DATA_ROOT, simplified=True)
 
 
 def test_hromada_boundary_bad_codes():
     with pytest.raises(DataError, match="KATOTTG"):
-        datasets.hromada_boundary("Броди", DATA_ROOT)
+        hromada_boundary("Броди", DATA_ROOT)
     with pytest.raises(DataError):
-        datasets.hromada_boundary("UA99999999999999999", DATA_ROOT, simplified=True)
+        hromada_boundary("UA99999999999999999", DATA_ROOT, simplified=True)
     with pytest.raises(DataError):
-        datasets.hromada_boundary("UA9999999", DATA_ROOT, simplified=True)
+        hromada_boundary("UA9999999", DATA_ROOT, simplified=True)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -224,7 +237,7 @@ def test_hromada_boundary_bad_codes():
 # ---------------------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("code", list(PACKS))
 def test_hromada_settlements_codifier_matches_pack(code):
-    table = datasets.hromada_settlements_codifier(code, DATA_ROOT)
+    table = hromada_settlements_codifier(code, DATA_ROOT)
     assert len(table) == PACKS[code][0]
     assert set(table["settlement_code"]) == {f["properties"]["katottg"] for f in _features(code, "settlements.geojson")}
     assert (table["hromada_code"] == code).all()
@@ -234,11 +247,11 @@ def test_hromada_settlements_codifier_matches_pack(code):
 
 def test_hromada_settlements_codifier_unknown_code():
     with pytest.raises(DataError, match="find_hromada"):
-        datasets.hromada_settlements_codifier("UA00000000000000000", DATA_ROOT)
+        hromada_settlements_codifier("UA00000000000000000", DATA_ROOT)
 
 
 def test_settlement_former_names():
-    names = datasets.settlement_former_names("UA12060190000043514", DATA_ROOT)  # Лозуватська
+    names = settlement_former_names("UA12060190000043514", DATA_ROOT)  # Лозуватська
     renamed = names[names["name"] == "Чкаловка"]
     assert len(renamed) == 1 and renamed["current_name"].iloc[0] == "Карачунівка"
     assert names.loc[names["current_name"] == names["name"]].empty

@@ -20,11 +20,12 @@ import pandas as pd
 import pytest
 import shapely
 
-from analysis import download
-from analysis.download import download_osm, resolve_area
 from analysis.errors import DataError, DownloadError
-from analysis.network import build_network
-from analysis.osm_import import PLACE_COLUMNS, POI_COLUMNS, ROAD_HIGHWAYS, read_osm
+from analysis.network.graph import build_network
+from analysis.sources.areas import area_km2, resolve_area
+from analysis.sources.download import _buffer_area, _graph_to_network, download_osm
+from analysis.sources.osm_import import PLACE_COLUMNS, POI_COLUMNS, ROAD_HIGHWAYS, read_osm
+from analysis.sources.overpass import CACHE_ENV_VAR
 from tests.overpass_mock import OsmData, OverpassMock, is_network_query
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -113,7 +114,7 @@ def cache_leftovers(cache_dir: Path) -> list[str]:
 @pytest.fixture(autouse=True)
 def _isolated_cache(tmp_path, monkeypatch):
     """Never touch ~/.cache: the default cache folder points into the test's tmp dir."""
-    monkeypatch.setenv(download.CACHE_ENV_VAR, str(tmp_path / "default-cache"))
+    monkeypatch.setenv(CACHE_ENV_VAR, str(tmp_path / "default-cache"))
 
 
 @pytest.fixture
@@ -191,7 +192,7 @@ def test_oneway_minus_one_roundabout_and_excluded_ways(small):
     assert drive[position[1007], position[1003]] == 0 and drive[position[1006], position[1007]] == 0
     assert walk[position[1007], position[1003]] > 0 and walk[position[1003], position[1007]] > 0
     # tags carried over: maxspeed parsed (UA:rural = 90), way and node tags
-    assert edges.loc[edges["way_id"] == 105, "maxspeed_kmh"].tolist() == [90.0]
+    assert edges.loc[edges["way_id"] == 105, "maxspeed_zone_kmh"].tolist() == [90.0]  # UA:rural: a zone limit
     assert set(edges.loc[edges["way_id"] == 100, "surface"]) == {"asphalt"}
     nodes = network.nodes.set_index("osmid")
     assert nodes.loc[1005, "kerb"] == "lowered" and nodes.loc[1009, "barrier"] == "gate"
@@ -206,10 +207,10 @@ def test_conversion_drops_osmnx_reversed_twins(serve, monkeypatch):
     """Without all_oneway osmnx adds a reversed twin per two-way segment and stores oneway=-1 ways reversed."""
     serve(SMALL)
     monkeypatch.setattr(ox.settings, "use_cache", False)  # plain osmnx call: keep ./cache out of it
-    area = download._buffer_area(fixture_area(SMALL), 500)
+    area = _buffer_area(fixture_area(SMALL), 500)
     graph = ox.graph_from_polygon(area, network_type="all", simplify=False, retain_all=True, truncate_by_edge=True)
     assert any(data.get("reversed") for _, _, data in graph.edges(data=True))
-    network = download._graph_to_network(graph, source="test")
+    network = _graph_to_network(graph, source="test")
     expected = expected_segments(SMALL)
     assert network.n_edges == sum(expected.values())
     assert arcs(network_segments(network).elements()) == arcs(expected.elements())
@@ -460,7 +461,7 @@ def test_resolve_area_by_katottg_and_by_name(data_root):
     area, label = resolve_area(katottg=BRODY, data_root=data_root)
     assert area.geom_type in ("Polygon", "MultiPolygon") and area.is_valid
     assert label == f"Бродівська міська громада ({BRODY})"
-    assert download.area_km2(area) == pytest.approx(readme_area_km2(data_root), rel=0.01)
+    assert area_km2(area) == pytest.approx(readme_area_km2(data_root), rel=0.01)
     west, south, east, north = area.bounds
     assert 24.5 < west < east < 25.8 and 49.8 < south < north < 50.4
 

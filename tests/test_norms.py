@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from analysis.errors import DataError
-from analysis.norms import (
+from analysis.metrics.norms import (
     DEFAULT_NORMS,
     HROMADA_CENTRE,
     Norm,
     get_norm,
     load_norms,
+    norm_for_group,
     norms_from_table,
     norms_to_table,
     save_norms,
@@ -25,9 +27,11 @@ from analysis.norms import (
 def test_default_norms_carry_thresholds_and_sources():
     cnap = get_norm(DEFAULT_NORMS, "cnap_access")
     assert cnap.applies_to == "cnap" and cnap.is_group
-    assert (cnap.max_distance_km, cnap.max_time_min, cnap.mode, cnap.combine) == (14.0, 30.0, "drive", "all")
+    # the criterion is distance OR time (the 2021 Cabinet order approving the methodological recommendations)
+    assert (cnap.max_distance_km, cnap.max_time_min, cnap.mode, cnap.combine) == (14.0, 30.0, "drive", "any")
     assert set(cnap.categories()) == {"cnap_centre", "cnap_branch", "cnap_remote_workplace", "cnap_starosta_office"}
-    assert "Мінцифри, критерій територіальної доступності ЦНАП" in cnap.source
+    assert "критеріїв територіальної доступності центру надання адміністративних послуг" in cnap.source
+    assert "2021" in cnap.source and "АБО" in cnap.source
 
     centre = get_norm(DEFAULT_NORMS, "hromada_centre")
     assert centre.applies_to == HROMADA_CENTRE and centre.is_hromada_centre and centre.categories() == []
@@ -39,8 +43,23 @@ def test_default_norms_carry_thresholds_and_sources():
         assert norm.max_time_min == 30.0
         assert "product default, adjust to local standard" in norm.source
     assert len({n.id for n in DEFAULT_NORMS}) == len(DEFAULT_NORMS)
-    assert cnap.thresholds_text("uk") == "≤ 14 км і ≤ 30 хв"
+    assert cnap.thresholds_text("uk") == "≤ 14 км або ≤ 30 хв"
+    assert with_threshold(cnap, combine="all").thresholds_text("en") == "≤ 14 km and ≤ 30 min"
     assert centre.thresholds_text("en") == "≤ 20 / 25 km"
+
+
+def test_meets_is_the_norm_check_for_both_combinations():
+    cnap = get_norm(DEFAULT_NORMS, "cnap_access")
+    time = np.array([25.0, 40.0, 40.0, 25.0, np.nan, np.inf])
+    dist = np.array([20.0, 10.0, 20.0, 10.0, 5.0, 5.0])
+    assert cnap.meets(time, dist).tolist() == [True, True, False, True, True, True]
+    both = with_threshold(cnap, combine="all")
+    assert both.meets(time, dist).tolist() == [False, False, False, True, False, False]
+    assert both.search_limit_min == 30.0 and cnap.search_limit_min is None
+    assert with_threshold(cnap, max_distance_km=None).search_limit_min == 30.0
+    assert norm_for_group(DEFAULT_NORMS, "cnap").id == "cnap_access"
+    assert norm_for_group(DEFAULT_NORMS, "social").id == "social_services"
+    assert norm_for_group(DEFAULT_NORMS, "health") is None
 
 
 def test_norms_are_hashable_values():

@@ -7,7 +7,7 @@ its outputs sent to a temporary folder (``HROMADA_NOTEBOOK_OUT``). Notebooks alt
 figures as one line ``KEY_FIGURES={json}``; the tests compare them with
 
 * the command line, run as analysts run it (``python -m analysis run / rank / travel-times``), outputs read back;
-* the functions the dashboard calls (``dashboard.state`` and the page functions in ``dashboard/views``), called
+* the functions the dashboard calls (``dashboard.cache`` and the page functions in ``dashboard/views``), called
   outside Streamlit with the arguments the sidebar passes.
 """
 
@@ -28,6 +28,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from nbclient import NotebookClient
+
+from dashboard.context import ctx_args
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS_DIR = REPO / "notebooks"
@@ -116,7 +118,7 @@ def cli(*args: str) -> str:
 @pytest.fixture(scope="module")
 def cli_ranking(tmp_path_factory) -> pd.DataFrame:
     """``python -m analysis rank --out ranking.csv`` (all demo packs) read back, columns renamed to their ids."""
-    from analysis.compare import RANKING_HEADERS, ranking_headers
+    from analysis.reporting.compare import RANKING_HEADERS, ranking_headers
 
     out = tmp_path_factory.mktemp("cli") / "ranking.csv"
     cli("rank", "--out", str(out))
@@ -128,29 +130,32 @@ def cli_ranking(tmp_path_factory) -> pd.DataFrame:
 
 @pytest.fixture()
 def dashboard(monkeypatch, tmp_path, data_root):
-    """The dashboard's state module, with an empty network cache (as a fresh user) and the shared data."""
+    """The dashboard's cache module, with an empty network cache (as a fresh user) and the shared data."""
     monkeypatch.setenv("HROMADA_ACCESS_CACHE", str(tmp_path / "cache"))
     monkeypatch.setenv("HROMADA_ACCESS_DATA", str(data_root))
-    from dashboard import state
+    from dashboard import cache
 
-    return state
+    return cache
 
 
-def dashboard_ctx(monkeypatch, state, code: str, *, minutes: int = 30, km: int | None = 14,
+def dashboard_ctx(monkeypatch, cache, code: str, *, minutes: int = 30, km: int | None = 14, combine: str = "any",
                   network_path: str | None = None, surveys: tuple = ()) -> dict:
-    """The page context ``dashboard/app.py`` builds from its sidebar (norm sliders set to ``minutes``/``km``)."""
+    """The page context ``dashboard/app.py`` builds from its sidebar (norm sliders set to ``minutes``/``km``, the
+    combination radio to ``combine``)."""
     import streamlit as st
 
+    from dashboard import session
     from dashboard.norms_ui import sidebar_norm
 
-    values = {"norm_time_min": minutes, "norm_km": 14 if km is None else km}
+    values = {"norm_time_min": minutes, "norm_km": 14 if km is None else km, "norm_combine": combine}
     monkeypatch.setattr(st, "slider", lambda *args, key=None, **kwargs: values[key])
+    monkeypatch.setattr(st, "radio", lambda *args, key=None, **kwargs: values[key])
     monkeypatch.setattr(st, "checkbox", lambda *args, key=None, **kwargs: km is not None)
     norms, norm = sidebar_norm("uk", "drive")
-    spec = dict(state.bundle_spec(code, None), surveys=surveys)
+    spec = dict(session.bundle_spec(code, None), surveys=surveys)
     ctx = {"lang": "uk", "root": None, "code": code, "mode": "drive", "circuity": 1.3, "network_path": network_path,
-           "spec": spec, "bundle": state.bundle(**spec), "norms": norms, "norm": norm}
-    ctx["access"] = state.access(spec, network_path, "drive", 1.3)
+           "spec": spec, "bundle": cache.bundle(**spec), "norms": norms, "norm": norm}
+    ctx["access"] = cache.access(spec, network_path, "drive", 1.3, 1000.0)
     return ctx
 
 
@@ -259,16 +264,16 @@ def test_01_quickstart_equals_cli_and_dashboard(run_notebook, dashboard, monkeyp
 
 # ------------------------------------------------------------------------------------------------ 02 coverage
 def test_02_coverage_equals_dashboard_and_cli(run_notebook, dashboard, monkeypatch, cli_ranking):
-    state = dashboard
+    cache = dashboard
     fig = run_notebook("02_coverage_gaps").figures
     assert fig["code"] == ZACHEPYLIVSKA and fig["method"] == "estimated"
-    ctx = dashboard_ctx(monkeypatch, state, ZACHEPYLIVSKA)
-    args = state.ctx_args(ctx)
+    ctx = dashboard_ctx(monkeypatch, cache, ZACHEPYLIVSKA)
+    args = ctx_args(ctx)
 
-    summary = state.summary(*args, ctx["norms"]).set_index("norm_id")  # the overview page's key figures
+    summary = cache.summary(*args, ctx["norms"]).set_index("norm_id")  # the overview page's key figures
     cnap, centre = summary.loc["cnap_access"], summary.loc["hromada_centre"]
     assert cnap["population_covered"] == fig["cnap_population_covered"]
-    assert cnap["population_uncovered"] == fig["cnap_population_uncovered"] > 0
+    assert cnap["population_uncovered"] == fig["cnap_population_uncovered"]
     assert cnap["share_covered"] == pytest.approx(fig["cnap_share_covered"], rel=1e-12)
     assert cnap["median_time_min"] == pytest.approx(fig["cnap_median_time_min"], rel=1e-12)
     assert cnap["p90_time_min"] == pytest.approx(fig["cnap_p90_time_min"], rel=1e-12)
@@ -276,22 +281,22 @@ def test_02_coverage_equals_dashboard_and_cli(run_notebook, dashboard, monkeypat
     assert centre["population_uncovered"] == fig["centre_population_uncovered"]
     assert centre["population_evaluated"] - centre["population_covered_strict"] == \
         fig["centre_population_beyond_strict"]
-    assert state.gaps(*args, ctx["norms"], "cnap_access")["settlement_id"].tolist() == fig["cnap_gap_ids"]
-    assert state.gaps(*args, ctx["norms"], "hromada_centre")["settlement_id"].tolist() == fig["centre_gap_ids"]
-    assert sorted(state.quality(*args, ctx["norms"]).flags["flag"]) == fig["quality_flags"]
-    areas = state.service_areas(*args, "cnap")
+    assert cache.gaps(*args, ctx["norms"], "cnap_access")["settlement_id"].tolist() == fig["cnap_gap_ids"]
+    assert cache.gaps(*args, ctx["norms"], "hromada_centre")["settlement_id"].tolist() == fig["centre_gap_ids"]
+    assert sorted(cache.quality(*args, ctx["norms"]).flags["flag"]) == fig["quality_flags"]
+    areas = cache.service_areas(*args, "cnap")
     assert {str(int(b)): a for b, a in zip(areas["break_min"], areas["area_km2"])} == \
         pytest.approx(fig["service_area_km2"], rel=1e-12)
 
     # custom norms: the sidebar set to 15 min without a distance limit; a norm table through analyse_hromada
-    tight = dashboard_ctx(monkeypatch, state, ZACHEPYLIVSKA, minutes=15, km=None)
-    row = state.summary(*state.ctx_args(tight), tight["norms"]).set_index("norm_id").loc["cnap_access"]
+    tight = dashboard_ctx(monkeypatch, cache, ZACHEPYLIVSKA, minutes=15, km=None)
+    row = cache.summary(*ctx_args(tight), tight["norms"]).set_index("norm_id").loc["cnap_access"]
     assert row["population_covered"] == fig["custom_cnap_15min_covered"]
-    assert row["population_uncovered"] == fig["custom_cnap_15min_uncovered"]
-    from analysis.norms import norms_from_table
+    assert row["population_uncovered"] == fig["custom_cnap_15min_uncovered"] > 0  # a real gap at 15 min
+    from analysis.metrics.norms import norms_from_table
 
     custom = norms_from_table([{"id": "cnap_centre_20km", "applies_to": "cnap_centre", "max_distance_km": 20}])
-    report = state.hromada_report(*args, tuple(ctx["norms"]) + custom)
+    report = cache.report(*args, tuple(ctx["norms"]) + custom)
     assert report.summary_for("cnap_centre_20km")["population_covered"] == fig["custom_cnap_centre_20km_covered"]
 
     # python -m analysis rank (rounded export)
@@ -307,50 +312,50 @@ def test_02_coverage_equals_dashboard_and_cli(run_notebook, dashboard, monkeypat
 
 # ------------------------------------------------------------------------------------------------ 03 barrier-free
 def test_03_barrier_free_equals_dashboard_and_cli(run_notebook, dashboard, monkeypatch, cli_ranking):
+    from dashboard.figures import barrier_free_headline
     from dashboard.i18n import fmt_pct
-    from dashboard.views import barrier_free as page
 
-    state = dashboard
+    cache = dashboard
     executed = run_notebook("03_barrier_free")
     fig = executed.figures
     assert fig["code"] == BRODY and fig["method"] == "estimated"
 
-    ctx = dashboard_ctx(monkeypatch, state, BRODY)
-    points = state.assessed_points(ctx["spec"])
+    ctx = dashboard_ctx(monkeypatch, cache, BRODY)
+    points = cache.assessed_points(ctx["spec"])
     assert dict(zip(points["id"], points["barrier_free_status"])) == fig["status_before"]
-    row = state.bf_coverage(*state.ctx_args(ctx), ctx["norm"]).hromadas.iloc[0]
+    row = cache.bf_coverage(*ctx_args(ctx), ctx["norms"]).hromadas.iloc[0]
     assert row["population"] == fig["population_total"]
     assert row["population_covered_all"] == fig["population_covered_all"]
     assert row["population_covered_accessible"] == fig["population_covered_accessible_before"]
     assert row["barrier_free_share"] == pytest.approx(fig["barrier_free_share_before"], abs=1e-12)
     assert row["barrier_free_gap_population"] == fig["gap_population_before"]
-    assert page.headline(ctx)[0] == fmt_pct(fig["barrier_free_share_before"])  # the overview's KPI
+    assert barrier_free_headline(ctx)[0] == fmt_pct(fig["barrier_free_share_before"])  # the overview's KPI
     assert rounded_equal(cli_ranking.loc[BRODY, "barrier_free_share"], fig["barrier_free_share_before"], 4)
 
     # the filled form the notebook wrote, uploaded to the dashboard
     name = fig["survey_file"]
     data = (executed.out / name).read_bytes()
-    after = dashboard_ctx(monkeypatch, state, BRODY, surveys=((name, data),))
-    points = state.assessed_points(after["spec"])
+    after = dashboard_ctx(monkeypatch, cache, BRODY, surveys=((name, data),))
+    points = cache.assessed_points(after["spec"])
     assert dict(zip(points["id"], points["barrier_free_status"])) == fig["status_after"]
     assert fig["status_before"][fig["surveyed_point"]] != fig["status_after"][fig["surveyed_point"]] == "accessible"
-    row = state.bf_coverage(*state.ctx_args(after), after["norm"]).hromadas.iloc[0]
+    row = cache.bf_coverage(*ctx_args(after), after["norms"]).hromadas.iloc[0]
     assert row["population_covered_accessible"] == fig["population_covered_accessible_after"]
     assert row["barrier_free_share"] == pytest.approx(fig["barrier_free_share_after"], rel=1e-12)
     assert row["barrier_free_gap_population"] == fig["gap_population_after"]
     assert fig["population_covered_accessible_after"] > fig["population_covered_accessible_before"]
-    assert page.headline(after)[0] == fmt_pct(fig["barrier_free_share_after"])
+    assert barrier_free_headline(after)[0] == fmt_pct(fig["barrier_free_share_after"])
 
 
 # ------------------------------------------------------------------------------------------------ 04 planning
 def test_04_planning_equals_dashboard(run_notebook, dashboard, monkeypatch):
-    from analysis.capacity import e2sfca
-    from analysis.datasets import load_demo_pack
-    from analysis.network import RoadNetwork
-    from analysis.routing import od_matrix
+    from analysis.metrics.capacity import e2sfca
+    from analysis.network.graph import RoadNetwork
+    from analysis.routing.router import od_matrix
+    from analysis.sources.packs import load_demo_pack
     from dashboard.views import planning as page
 
-    state = dashboard
+    cache = dashboard
     executed = run_notebook("04_planning")
     fig = executed.figures
     minutes, km = int(fig["target_min"]), int(fig["target_km"])
@@ -361,22 +366,22 @@ def test_04_planning_equals_dashboard(run_notebook, dashboard, monkeypatch):
         return {"add": list(add), "close": list(close), "close_ways": [], "last_click": None}
 
     # without a road network: the planning page's figures (compute_access / evaluate_norms on the changed points)
-    ctx = dashboard_ctx(monkeypatch, state, BRODY, minutes=minutes, km=km)
+    ctx = dashboard_ctx(monkeypatch, cache, BRODY, minutes=minutes, km=km, combine="all")
     added = page.figures(ctx, "cnap", plan(add=add), ())
     closed = page.figures(ctx, "cnap", plan(close=close), ())
-    assert added["method"] == closed["method"] == "estimated"
+    assert added["raw"].matrix.method == closed["raw"].matrix.method == "estimated"
     assert added["before"]["covered"] == fig["estimated_covered_now"]
     assert added["after"]["covered"] == fig["estimated_covered_add"]
     assert closed["after"]["covered"] == fig["estimated_covered_close"]
-    suggestion = state.suggestion(ctx["spec"], None, "drive", 1.3, "cnap", 2, ctx["norm"].max_time_min,
-                                  ctx["norm"].max_distance_km, 1_500_000.0)
+    suggestion = cache.suggestion(*ctx_args(ctx), "cnap", ctx["norms"], 2, 1_500_000.0)
     assert suggestion.chosen_ids == fig["estimated_suggested_ids"]
     assert suggestion.newly_covered_population == fig["estimated_newly_covered"]
     assert suggestion.cost_per_newly_covered_person == pytest.approx(fig["estimated_cost_per_person"], rel=1e-12)
 
     # on the synthetic network the notebook saved, chosen in the sidebar
     network_path = str(executed.out / fig["network_dir_name"])
-    net_ctx = dashboard_ctx(monkeypatch, state, BRODY, minutes=minutes, km=km, network_path=network_path)
+    net_ctx = dashboard_ctx(monkeypatch, cache, BRODY, minutes=minutes, km=km, combine="all",
+                            network_path=network_path)
     scenarios = {
         "network_covered_add": (plan(add=add), ()),
         "network_covered_close": (plan(close=close), ()),
@@ -385,13 +390,12 @@ def test_04_planning_equals_dashboard(run_notebook, dashboard, monkeypatch):
     }
     for key, (scenario, closed_edges) in scenarios.items():
         shown = page.figures(net_ctx, "cnap", scenario, closed_edges)
-        assert shown["method"] == "network"
+        assert shown["raw"].matrix.method == "network"
         assert shown["before"]["covered"] == fig["network_covered_now"], key
         assert shown["after"]["covered"] == fig[key], key
         if key == "network_covered_road":
             assert shown["after"]["mean"] == pytest.approx(fig["network_mean_time_road"], rel=1e-12)
-    suggestion = state.suggestion(net_ctx["spec"], network_path, "drive", 1.3, "cnap", 2,
-                                  net_ctx["norm"].max_time_min, net_ctx["norm"].max_distance_km, 1_500_000.0)
+    suggestion = cache.suggestion(*ctx_args(net_ctx), "cnap", net_ctx["norms"], 2, 1_500_000.0)
     assert suggestion.chosen_ids == fig["network_suggested_ids"]
     assert suggestion.newly_covered_population == fig["network_newly_covered"]
     assert suggestion.cost_per_newly_covered_person == pytest.approx(fig["network_cost_per_person"], rel=1e-12)
@@ -414,7 +418,7 @@ def test_04_planning_equals_dashboard(run_notebook, dashboard, monkeypatch):
 def test_05_ranking_equals_cli_and_dashboard(run_notebook, dashboard, monkeypatch, cli_ranking):
     from dashboard.views import compare as page
 
-    state = dashboard
+    cache = dashboard
     executed = run_notebook("05_compare_hromadas")
     fig = executed.figures
     ranking = fig["ranking"]
@@ -439,7 +443,7 @@ def test_05_ranking_equals_cli_and_dashboard(run_notebook, dashboard, monkeypatc
     assert list(pd.read_excel(out / "ranking.xlsx", sheet_name=None)) == ["Рейтинг", "Ranking", "Стовпці - Columns"]
 
     # the dashboard's comparison page (same norm, mode, circuity; no networks saved)
-    ctx = dashboard_ctx(monkeypatch, state, BRODY)
+    ctx = dashboard_ctx(monkeypatch, cache, BRODY)
     shown = page.ranking(ctx).set_index("code")
     for code, row in ranking.items():
         assert shown.loc[code, "rank"] == row["rank"], code
@@ -450,7 +454,7 @@ def test_05_ranking_equals_cli_and_dashboard(run_notebook, dashboard, monkeypatc
         # of an accessible point)
         assert shown.loc[code, "barrier_free_share"] == pytest.approx(row["barrier_free_share"], rel=1e-12,
                                                                       abs=1e-15), code
-        row_ctx = dashboard_ctx(monkeypatch, state, code)
-        share = state.bf_coverage(*state.ctx_args(row_ctx), row_ctx["norm"]).hromadas.iloc[0]["barrier_free_share"]
+        row_ctx = dashboard_ctx(monkeypatch, cache, code)
+        share = cache.bf_coverage(*ctx_args(row_ctx), row_ctx["norms"]).hromadas.iloc[0]["barrier_free_share"]
         assert share == pytest.approx(row["barrier_free_share"], rel=1e-12, abs=1e-15), code
     assert fig["total_population_uncovered"] == pytest.approx(shown["population_uncovered"].sum())

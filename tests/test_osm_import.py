@@ -27,9 +27,9 @@ from scipy import sparse
 from scipy.sparse import csgraph
 
 from analysis.errors import DataError
-from analysis.network import NODE_TAG_COLUMNS, estimate_metric_crs
-from analysis.osm_import import PLACE_COLUMNS, POI_COLUMNS, ROAD_HIGHWAYS, OsmExtract, read_osm
-from analysis.taxonomy import load_taxonomy
+from analysis.network.graph import NODE_TAG_COLUMNS, estimate_metric_crs
+from analysis.sources.osm_import import PLACE_COLUMNS, POI_COLUMNS, ROAD_HIGHWAYS, OsmExtract, read_osm
+from analysis.sources.taxonomy import load_taxonomy
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "ukr_village.osm"
 GEOD = pyproj.Geod(ellps="WGS84")
@@ -203,8 +203,10 @@ def test_fixture_tags_oneway_and_speeds(village):
     assert (edges.loc[1101, "oneway"] == 1).all()
     assert (edges.drop(index=1101)["oneway"] == 0).all()
     assert (edges.loc[1001, "maxspeed_kmh"] == 90).all()
-    assert (edges.loc[1301, "maxspeed_kmh"] == 90).all()  # UA:rural
-    assert (edges.loc[1101, "maxspeed_kmh"] == 50).all()  # UA:urban
+    # implicit values are zone limits (caps on the class speed), not posted signs
+    assert edges.loc[[1101, 1301], "maxspeed_kmh"].isna().all()
+    assert (edges.loc[1301, "maxspeed_zone_kmh"] == 90).all()  # UA:rural
+    assert (edges.loc[1101, "maxspeed_zone_kmh"] == 50).all()  # UA:urban
     assert edges.loc[[1102, 1103], "maxspeed_kmh"].isna().all()
     assert (edges.loc[1202, "surface"] == "unpaved").all()
     assert (edges.loc[1202, "highway"] == "track").all()

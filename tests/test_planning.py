@@ -11,19 +11,14 @@ import pandas as pd
 import pytest
 import shapely
 
-from analysis import planning
 from analysis.errors import DataError
-from analysis.network import build_network
-from analysis.planning import (
-    NewPoint,
-    PlanningContext,
-    WhatIf,
-    apply_scenario,
-    solve_mclp,
-    suggest_points,
-)
-from analysis.routing import nearest_service, od_matrix, snap_points
-from analysis.synthetic import random_points, road_grid
+from analysis.network.graph import build_network
+from analysis.planning import mclp
+from analysis.planning.mclp import _pulp_available, solve_mclp
+from analysis.planning.scenario import NewPoint, PlanningContext, WhatIf, apply_scenario
+from analysis.planning.suggest import suggest_points
+from analysis.routing.router import nearest_service, od_matrix, snap_points
+from analysis.sources.synthetic import random_points, road_grid
 
 
 # ------------------------------------------------------------------------------------------------ fixtures/helpers
@@ -59,20 +54,29 @@ def _assert_equals_scratch(result, scratch: pd.DataFrame, od_all: pd.DataFrame |
 
 
 # ------------------------------------------------------------------------------------------------ baseline
+def _route_segments(ctx) -> np.ndarray:
+    return np.unique(np.concatenate([segments for _, segments in ctx.baseline.routes]))
+
+
 def test_context_snaps_and_baseline_equal_routing_module():
     net, settlements, points = _instance(1)
     ctx = PlanningContext.build(net, settlements, points, "drive", "cnap")
-    o_snap, p_snap = snap_points(net, settlements, "drive"), snap_points(net, points, "drive")
-    np.testing.assert_array_equal(ctx.origin_node, o_snap.node)
-    np.testing.assert_array_equal(ctx.point_node, p_snap.node)
-    np.testing.assert_allclose(ctx.origin_snap_m, o_snap.distance_m)
+    o_snap = snap_points(net, settlements, "drive")
+    np.testing.assert_array_equal(ctx.origins.edge, o_snap.edge)
+    np.testing.assert_allclose(ctx.origins.snap_m, o_snap.snap_m)
     scratch = nearest_service(net, settlements, points, "drive")
     np.testing.assert_allclose(ctx.baseline_seconds / 60, scratch["travel_time_min"], rtol=0, atol=1e-12)
     assert (ctx.point_ids[ctx.baseline_point] == scratch["destination_id"].to_numpy()).all()
-    # the stored route segments of each settlement add up to the route length nearest_service reports
-    lengths = np.bincount(ctx.path_owner, weights=net.edges["length_m"].to_numpy()[ctx.path_edge],
-                          minlength=len(settlements))
-    np.testing.assert_allclose(lengths / 1000, scratch["network_distance_km"], rtol=1e-9, atol=1e-9)
+    nearest_km = ctx.baseline.network_km[np.arange(len(settlements)), ctx.baseline_point]
+    np.testing.assert_allclose(nearest_km, scratch["network_distance_km"], rtol=1e-9, atol=1e-9)
+    # the stored route segments of each settlement's nearest route add up to its length
+    length = net.edges["length_m"].to_numpy()
+    for i in range(0, len(settlements), 7):
+        owners, segments = ctx.baseline.routes[ctx.baseline_point[i]]
+        mine = segments[owners == i]
+        assert length[mine].sum() >= nearest_km[i] * 1000 - 1e-6  # whole segments, partial ends included
+    # the group's own norm judges "covered" (ЦНАП: 14 km or 30 min)
+    assert ctx.norm.id == "cnap_access"
     # an empty scenario is the baseline
     result = apply_scenario(ctx, WhatIf())
     assert result.method == "unchanged" and (result.settlements["status"] == "unchanged").all()
@@ -125,7 +129,7 @@ def test_closing_and_moving_points_equals_full_recomputation(seed):
     used = pd.Series(ctx.point_ids[ctx.baseline_point]).value_counts()
     closed = used.index[0]
     result = apply_scenario(ctx, WhatIf(close=[closed]))
-    assert result.method == "full" and result.affected_settlements == used.iloc[0]
+    assert result.method == "incremental" and result.affected_settlements == used.iloc[0]
     remaining = points[points["id"] != closed]
     _assert_equals_scratch(result, nearest_service(net, settlements, remaining, "drive"),
                            od_matrix(net, settlements, remaining, "drive"))
@@ -146,7 +150,7 @@ def test_closing_an_unused_point_changes_nothing():
     ctx = PlanningContext.build(net, settlements, pd.concat([points, extra], ignore_index=True), "drive", "cnap")
     assert not (ctx.point_ids[ctx.baseline_point] == "copy").any()
     result = apply_scenario(ctx, WhatIf(close=["copy"]))
-    assert result.method == "unchanged" and result.affected_settlements == 0
+    assert result.affected_settlements == 0 and (result.settlements["status"] == "unchanged").all()
     _assert_equals_scratch(result, nearest_service(net, settlements, points, "drive"), None)
 
 
@@ -155,7 +159,7 @@ def test_closing_roads_equals_full_recomputation(seed):
     net, settlements, points = _instance(seed)
     ctx = PlanningContext.build(net, settlements, points, "drive", "cnap")
     rng = np.random.default_rng(seed)
-    on_routes = np.unique(ctx.tree_edge[ctx.tree_edge >= 0])
+    on_routes = _route_segments(ctx)
     closed = np.concatenate([rng.choice(on_routes, 15, replace=False), rng.integers(0, net.n_edges, 30)])
     result = apply_scenario(ctx, WhatIf(close_edges=closed.tolist()))
     assert result.method == "full"
@@ -175,14 +179,14 @@ def test_closure_with_additions_and_closed_points_together():
     net, settlements, points = _instance(15, n_points=5)
     ctx = PlanningContext.build(net, settlements, points, "drive", "cnap")
     added = random_points(net, 2, seed=3, prefix="n")
-    closed_edges = np.unique(ctx.tree_edge[ctx.tree_edge >= 0])[:20]
+    closed_edges = _route_segments(ctx)[:20]
     scenario = WhatIf(add=_as_points(added), close=["p1"], close_edges=closed_edges.tolist())
     result = apply_scenario(ctx, scenario)
     final = pd.concat([points[points["id"] != "p1"], added], ignore_index=True)
     scratch = nearest_service(net, settlements, final, "drive", closed_edge_ids=closed_edges)
     _assert_equals_scratch(result, scratch, od_matrix(net, settlements, final, "drive", closed_edge_ids=closed_edges))
     # closures that touch nobody's route + additions stay incremental (on the closed graph)
-    quiet = np.setdiff1d(np.arange(net.n_edges), ctx.tree_edge)[:10]
+    quiet = np.setdiff1d(np.arange(net.n_edges), _route_segments(ctx))[:10]
     light = apply_scenario(ctx, WhatIf(add=_as_points(added), close_edges=quiet.tolist()))
     assert light.method == "incremental"
     final = pd.concat([points, added], ignore_index=True)
@@ -201,13 +205,12 @@ def test_closing_one_of_two_parallel_roads_uses_the_other():
     settlements = gpd.GeoDataFrame({"id": ["west"], "population": [100.0]},
                                    geometry=gpd.points_from_xy([25.0], [49.0]), crs=4326)
     points = gpd.GeoDataFrame({"id": ["east"]}, geometry=gpd.points_from_xy([lon[-1]], [49.0]), crs=4326)
-    ctx = PlanningContext.build(net, settlements, points, "drive", min_component_nodes=1)
-    assert ctx.parallel_edge[[0, 1]].all()
+    ctx = PlanningContext.build(net, settlements, points, "drive", min_component_nodes=1, threshold_min=30)
     result = apply_scenario(ctx, WhatIf(close_edges=[0]))
     scratch = nearest_service(net, settlements, points, "drive", closed_edge_ids=[0], min_component_nodes=1)
     _assert_equals_scratch(result, scratch, None)
     assert result.settlements.loc[0, "time_after_min"] > result.settlements.loc[0, "time_before_min"]
-    # both closed: the settlement is cut off (snapping stays on the baseline graph, as in nearest_service)
+    # both closed: the settlement is cut off (it keeps the segment it joins on the open network)
     cut = apply_scenario(ctx, WhatIf(close_edges=[0, 1]))
     assert not cut.settlements.loc[0, "reachable_after"] and cut.settlements.loc[0, "status"] == "now unreachable"
 
@@ -269,7 +272,7 @@ def test_scenario_errors():
         apply_scenario(ctx, WhatIf(add=[NewPoint(25.0, 49.0, id="p0")]))
     with pytest.raises(DataError, match="group"):
         apply_scenario(ctx, WhatIf(add=[NewPoint(25.0, 49.0, group="post")]))
-    with pytest.raises(ValueError, match="Unknown edge ids"):
+    with pytest.raises(ValueError, match="Unknown road segment ids"):
         apply_scenario(ctx, WhatIf(close_edges=[net.n_edges + 5]))
 
 
@@ -300,8 +303,8 @@ def test_exact_equals_brute_force_and_greedy_is_bounded(seed, k, monkeypatch):
     exact = solve_mclp(cover, weight, k, method="exact")
     assert exact["optimal"] and exact["value"] == pytest.approx(optimum)
     # the integer programs, forced even where enumeration would be used
-    monkeypatch.setattr(planning, "BRUTE_FORCE_MAX_COMBINATIONS", 0)
-    for solver in (["cbc", "highs"] if planning._pulp_available() else ["highs"]):
+    monkeypatch.setattr(mclp, "BRUTE_FORCE_MAX_COMBINATIONS", 0)
+    for solver in (["cbc", "highs"] if _pulp_available() else ["highs"]):
         ilp = solve_mclp(cover, weight, k, method="exact", solver=solver)
         assert ilp["optimal"] and ilp["value"] == pytest.approx(optimum), solver
     greedy = solve_mclp(cover, weight, k, method="greedy")
@@ -364,8 +367,8 @@ def test_suggest_on_a_network_agrees_with_the_what_if_of_the_chosen_points():
 
 
 def test_suggest_on_demo_pack_with_estimated_times(data_root):
-    from analysis.datasets import load_demo_pack
-    from analysis.routing import estimate_od_matrix
+    from analysis.routing.estimate import estimate_od_matrix
+    from analysis.sources.packs import load_demo_pack
 
     bundle = load_demo_pack("UA63060010000015783", root=data_root)
     settlements, points = bundle.settlements, bundle.service_points

@@ -16,8 +16,11 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point
 
-from analysis import datasets, registry
 from analysis.errors import DataError
+from analysis.sources.admin import hromada_settlements_codifier, settlement_former_names
+from analysis.sources.packs import load_demo_pack
+from analysis.sources.registry import geocode_registry, load_registry, select_hromada_rows
+from analysis.sources.registry_match import adjective_stems, name_forms
 
 DATA_ROOT = Path(
     os.environ.get("HROMADA_ACCESS_DATA") or Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -28,7 +31,7 @@ BRODY, HORODENKA, ZACHEPYLIVKA = "UA46040010000033885", "UA26080030000014307", "
 
 @pytest.fixture(scope="module")
 def reg() -> pd.DataFrame:
-    return registry.load_registry(root=DATA_ROOT)
+    return load_registry(root=DATA_ROOT)
 
 
 def pack_points(code: str) -> dict[int, dict]:
@@ -83,22 +86,22 @@ def test_load_registry_user_xlsx_with_two_header_rows(tmp_path):
     sheet.append([6, "ВРМ в с.Пониква", "Центральна, 13, Львівська область", None])
     path = tmp_path / "registry.xlsx"
     workbook.save(path)
-    table = registry.load_registry(path)
+    table = load_registry(path)
     assert table["code"].tolist() == [5, 6]
     assert table["pandus"].tolist()[0] == 1 and pd.isna(table["pandus"].iloc[1])
 
 
 def test_load_registry_errors(tmp_path):
     with pytest.raises(DataError, match="not found"):
-        registry.load_registry(tmp_path / "none.csv")
+        load_registry(tmp_path / "none.csv")
     bad = tmp_path / "bad.csv"
     bad.write_text("id,title\n1,x\n", encoding="utf-8")
     with pytest.raises(DataError, match="Found columns: id, title"):
-        registry.load_registry(bad)
+        load_registry(bad)
     dup = tmp_path / "dup.csv"
     dup.write_text("code,name,address\n1,a,b\n1,c,d\n", encoding="utf-8")
     with pytest.raises(DataError, match="duplicated"):
-        registry.load_registry(dup)
+        load_registry(dup)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -108,9 +111,9 @@ def test_load_registry_errors(tmp_path):
 @pytest.mark.parametrize("code, n_rows", [(BRODY, 11), (HORODENKA, 8), (ZACHEPYLIVKA, 7)])
 @pytest.mark.parametrize("with_former_names", [False, True])
 def test_geocoder_reproduces_demo_pack_service_points(reg, code, n_rows, with_former_names):
-    bundle = datasets.load_demo_pack(code, root=DATA_ROOT)
-    aliases = datasets.settlement_former_names(code, DATA_ROOT) if with_former_names else None
-    points, unplaced = registry.geocode_registry(
+    bundle = load_demo_pack(code, root=DATA_ROOT)
+    aliases = settlement_former_names(code, DATA_ROOT) if with_former_names else None
+    points, unplaced = geocode_registry(
         reg, bundle.settlements, code, bundle.name_uk, bundle.boundary["oblast"].iloc[0], aliases=aliases
     )
     expected = pack_points(code)
@@ -138,28 +141,28 @@ def test_geocoder_reproduces_demo_pack_service_points(reg, code, n_rows, with_fo
 
 @needs_data
 def test_brody_selection_skips_street_names_and_other_oblasts(reg):
-    mask = registry.select_hromada_rows(reg, "Бродівська міська громада", "Львівська")
+    mask = select_hromada_rows(reg, "Бродівська міська громада", "Львівська")
     codes = set(reg.loc[mask, "code"].astype(int))
     assert 940 in codes and 2985 in codes
     # "Бродівська, 1" / "Бродівська, 6" are streets in other hromadas' addresses
     assert not {3007, 3982} & codes
-    assert not registry.select_hromada_rows(reg, "Бродівська міська громада", "Волинська").any()
-    assert registry.select_hromada_rows(reg, "Бродівська", "Львівська область").sum() == 11
+    assert not select_hromada_rows(reg, "Бродівська міська громада", "Волинська").any()
+    assert select_hromada_rows(reg, "Бродівська", "Львівська область").sum() == 11
 
 
 @needs_data
 def test_renamed_settlements_need_former_names(reg):
     code = "UA12060190000043514"  # Лозуватська: registry "с. Чкаловка" = today's Карачунівка
-    settlements = datasets.hromada_settlements_codifier(code, DATA_ROOT)
+    settlements = hromada_settlements_codifier(code, DATA_ROOT)
     table = gpd.GeoDataFrame(
         {"name": settlements["name"], "katottg": settlements["settlement_code"],
          "category": settlements["category_en"], "is_hromada_centre": False},
         geometry=[Point(34, 48)] * len(settlements), crs=4326,
     )
-    _, unplaced = registry.geocode_registry(reg, table, code, "Лозуватська сільська громада", "Дніпропетровська")
+    _, unplaced = geocode_registry(reg, table, code, "Лозуватська сільська громада", "Дніпропетровська")
     assert 4161 in set(unplaced["registry_code"])
-    aliases = datasets.settlement_former_names(code, DATA_ROOT)
-    points, _ = registry.geocode_registry(reg, table, code, "Лозуватська сільська громада", "Дніпропетровська",
+    aliases = settlement_former_names(code, DATA_ROOT)
+    points, _ = geocode_registry(reg, table, code, "Лозуватська сільська громада", "Дніпропетровська",
                                           aliases=aliases)
     row = points[points["registry_code"] == 4161].iloc[0]
     assert row["settlement_name"] == "Карачунівка" and row["geocode_method"] == "address_settlement_former_name"
@@ -172,7 +175,7 @@ HROMADA = "UA99000010000000000"
 
 
 def geocode(rows, names, categories=None, centre=0, oblast=None):
-    return registry.geocode_registry(toy_registry(rows), toy_settlements(names, categories, centre), HROMADA,
+    return geocode_registry(toy_registry(rows), toy_settlements(names, categories, centre), HROMADA,
                                      "Тестова сільська громада", oblast)
 
 
@@ -277,7 +280,7 @@ def test_council_type_mismatch_is_explained():
 
 
 def test_town_named_instead_of_council():
-    points, _ = registry.geocode_registry(
+    points, _ = geocode_registry(
         toy_registry([("Віддалене робоче місце управління \"ЦНАП у м. Шостка\", с. Ображіївка",
                        "пров. Центральний, 6")]),
         toy_settlements(["Шостка", "Ображіївка"], ["city", "village"]), HROMADA, "Шосткинська міська громада",
@@ -286,8 +289,8 @@ def test_town_named_instead_of_council():
 
 
 def test_word_forms_and_adjective_stems():
-    assert {"літовищі", "комарівці"} <= registry.name_forms("Літовище") | registry.name_forms("Комарівка")
-    assert "малому орчику" in registry.name_forms("Малий Орчик")
-    assert "шнирові" in registry.name_forms("Шнирів")
-    assert "бердян" in registry.adjective_stems("Бердянка")
-    assert "новомажарів" in registry.adjective_stems("Нове Мажарове")
+    assert {"літовищі", "комарівці"} <= name_forms("Літовище") | name_forms("Комарівка")
+    assert "малому орчику" in name_forms("Малий Орчик")
+    assert "шнирові" in name_forms("Шнирів")
+    assert "бердян" in adjective_stems("Бердянка")
+    assert "новомажарів" in adjective_stems("Нове Мажарове")

@@ -3,38 +3,17 @@
 from __future__ import annotations
 
 import geopandas as gpd
-import networkx as nx
 import numpy as np
 import pytest
+from routing_reference import reference_graph, reference_time_and_length
 
-from analysis.osm_import import read_osm
-from analysis.profiles import OFF_NETWORK_WALK_SPEED_KMH, get_profile
-from analysis.routing import nearest_service, od_matrix, snap_points
-
-WALK_MS = OFF_NETWORK_WALK_SPEED_KMH / 3.6
+from analysis.routing.router import Router, nearest_service, od_matrix
+from analysis.sources.osm_import import read_osm
 
 
 @pytest.fixture(scope="module")
 def helsinki(helsinki_pbf):
     return read_osm(helsinki_pbf).network
-
-
-def _independent_graph(network, mode: str) -> nx.MultiDiGraph:
-    """networkx graph from the raw segment table: one arc per allowed direction, oneway applied here."""
-    profile = get_profile(mode)
-    speed = profile.edge_speeds_kmh(network.edges)
-    graph = nx.MultiDiGraph()
-    for (u, v, length, oneway), kmh in zip(
-        network.edges[["u", "v", "length_m", "oneway"]].itertuples(index=False), speed
-    ):
-        if kmh <= 0:
-            continue
-        seconds = length / (kmh / 3.6)
-        if not profile.respect_oneway or oneway >= 0:
-            graph.add_edge(u, v, time_s=seconds, length_m=length)
-        if not profile.respect_oneway or oneway <= 0:
-            graph.add_edge(v, u, time_s=seconds, length_m=length)
-    return graph
 
 
 def _points_at_nodes(network, node_index, prefix):
@@ -46,25 +25,27 @@ def _points_at_nodes(network, node_index, prefix):
 
 @pytest.mark.parametrize("mode", ["drive", "walk"])
 def test_helsinki_od_times_equal_networkx(helsinki, mode):
-    graph = helsinki.graph(mode)
+    """Points scattered off the roads: times and route lengths equal networkx on the reference graph (each point a
+    virtual node on its segment, tests/routing_reference.py)."""
     rng = np.random.default_rng(42)
-    big = np.flatnonzero(graph.node_usable & (graph.component == np.argmax(graph.component_size)))
-    origins = _points_at_nodes(helsinki, rng.choice(big, 25, replace=False), "o")
-    dests = _points_at_nodes(helsinki, rng.choice(big, 5, replace=False), "d")
-    matrix = od_matrix(helsinki, origins, dests, mode).set_index(["origin_id", "destination_id"])
-    G = _independent_graph(helsinki, mode)
-    o_snap, d_snap = snap_points(helsinki, origins, mode), snap_points(helsinki, dests, mode)
-    assert np.allclose(o_snap.distance_m, 0, atol=1e-6)  # points sit on nodes
+    lon = rng.uniform(helsinki.nodes["lon"].quantile(0.1), helsinki.nodes["lon"].quantile(0.9), 30)
+    lat = rng.uniform(helsinki.nodes["lat"].quantile(0.1), helsinki.nodes["lat"].quantile(0.9), 30)
+    points = gpd.GeoDataFrame({"id": [f"p{i}" for i in range(30)]}, geometry=gpd.points_from_xy(lon, lat),
+                              crs="EPSG:4326")
+    origins, dests = points.iloc[:25].reset_index(drop=True), points.iloc[25:].reset_index(drop=True)
+    router = Router(helsinki, mode)
+    o, d = router.snap(origins), router.snap(dests)
+    assert (o.snap_m > 0).all() and np.median(o.snap_m) < 150
+    matrix = router.matrix(origins, dests)
+    G = reference_graph(helsinki, mode, origins, dests, o.edge, d.edge)
     compared = 0
     for i, oid in enumerate(origins["id"]):
-        lengths = nx.single_source_dijkstra_path_length(G, int(o_snap.node[i]), weight="time_s")
         for j, did in enumerate(dests["id"]):
-            target = int(d_snap.node[j])
-            if target not in lengths:
-                assert (oid, did) not in matrix.index
-                continue
-            assert matrix.loc[(oid, did), "travel_time_min"] * 60 == pytest.approx(lengths[target], rel=1e-9, abs=1e-6)
-            compared += 1
+            seconds, metres = reference_time_and_length(G, oid, did)
+            assert matrix.time_min[i, j] * 60 == pytest.approx(seconds, rel=1e-9, abs=1e-6)
+            if np.isfinite(seconds):
+                assert matrix.distance_km[i, j] * 1000 == pytest.approx(metres, rel=1e-9, abs=1e-4)
+                compared += 1
     assert compared >= 100
 
 

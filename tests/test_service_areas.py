@@ -13,12 +13,14 @@ import pandas as pd
 import pyproj
 import pytest
 import shapely
+from routing_reference import reference_graph
 
 from analysis.errors import DataError
-from analysis.profiles import OFF_NETWORK_WALK_SPEED_KMH
-from analysis.routing import estimate_nearest_service, nearest_service, od_matrix, snap_points
-from analysis.service_areas import estimated_service_areas, service_areas
-from analysis.synthetic import random_points, road_grid
+from analysis.metrics.service_areas import estimated_service_areas, service_areas
+from analysis.network.profiles import OFF_NETWORK_WALK_SPEED_KMH
+from analysis.routing.estimate import estimate_nearest_service
+from analysis.routing.router import Router, nearest_service, od_matrix, snap_points
+from analysis.sources.synthetic import random_points, road_grid
 
 WALK_MS = OFF_NETWORK_WALK_SPEED_KMH / 3.6
 DEMO_CODES = ("UA46040010000033885", "UA26080030000014307", "UA63060010000015783")
@@ -78,30 +80,26 @@ def test_settlements_within_the_break_lie_inside_its_polygon(grid):
 
 
 def test_points_inside_can_reach_a_service_within_the_break(grid):
-    """Inside => some network entry point (node or point of a usable segment) within walking reach gives a time
-    <= break (+ the circumscribed-circle and sampling slack); brute force with networkx."""
+    """Inside => some point of the network (a node, a point of a segment, a service point's own segment or the
+    service point itself) within walking reach gives a time <= break (+ the circumscribed-circle and sampling
+    slack); brute force with networkx on the independent reference graph."""
     net, services, _ = grid
     b, cap = 3.0, 500.0
     area = service_areas(net, services, "drive", breaks_min=(b,), max_buffer_m=cap).to_crs(net.metric_crs)
     geom = area.geometry.iloc[0]
-    G = net.to_networkx("drive")
-    reverse = G.reverse(copy=True)
-    snap = snap_points(net, services, "drive")
-    t = np.full(net.n_nodes, np.inf)
-    for node, leg in zip(snap.node, snap.distance_m):
-        lengths = nx.single_source_dijkstra_path_length(reverse, int(node), weight="time_s")
-        for k, v in lengths.items():
-            t[k] = min(t[k], v + leg / WALK_MS)
-    x = net.nodes["x"].to_numpy()
-    y = net.nodes["y"].to_numpy()
-    arcs = np.array([(i, j, d["time_s"]) for i, j, d in G.edges(data=True)])
-    ai, aj, tau = arcs[:, 0].astype(int), arcs[:, 1].astype(int), arcs[:, 2]
-    frac = np.linspace(0.0, 1.0, 65)  # position along i -> j
-    px = x[ai][:, None] + frac[None, :] * (x[aj] - x[ai])[:, None]
-    py = y[ai][:, None] + frac[None, :] * (y[aj] - y[ai])[:, None]
-    ptime = t[aj][:, None] + (1.0 - frac[None, :]) * tau[:, None]
-    keep = np.isfinite(ptime)
-    px, py, ptime = px[keep], py[keep], ptime[keep]
+    no_origins = services.iloc[0:0]
+    G = reference_graph(net, "drive", no_origins, services, [], Router(net, "drive").snap(services).edge)
+    t = nx.multi_source_dijkstra_path_length(G.reverse(copy=True), [("d", sid) for sid in services["id"]],
+                                             weight="time_s")
+    arcs = [(a, c, d["time_s"]) for a, c, d in G.edges(data=True) if c in t]
+    start = np.array([G.nodes[a]["xy"] for a, _, _ in arcs])
+    end = np.array([G.nodes[c]["xy"] for _, c, _ in arcs])
+    t_end = np.array([t[c] for _, c, _ in arcs])
+    tau = np.array([x for _, _, x in arcs])
+    frac = np.linspace(0.0, 1.0, 65)  # position along a -> c
+    px = (start[:, 0][:, None] + frac[None, :] * (end[:, 0] - start[:, 0])[:, None]).ravel()
+    py = (start[:, 1][:, None] + frac[None, :] * (end[:, 1] - start[:, 1])[:, None]).ravel()
+    ptime = (t_end[:, None] + (1.0 - frac[None, :]) * tau[:, None]).ravel()
     rng = np.random.default_rng(1)
     minx, miny, maxx, maxy = geom.bounds
     sx = rng.uniform(minx, maxx, 400)
@@ -119,7 +117,7 @@ def test_per_point_areas_match_each_points_travel_times(grid):
     areas = service_areas(net, services, "drive", breaks_min=(2.0, 4.0), per_point=True)
     assert list(areas["service_id"]) == [s for s in services["id"] for _ in (0, 1)]
     od = od_matrix(net, settlements, services, "drive")
-    snap = snap_points(net, settlements, "drive").distance_m
+    snap = snap_points(net, settlements, "drive").snap_m
     near = pd.Series(snap <= 500, index=settlements["id"])
     for row in areas.itertuples():
         pairs = od[(od["destination_id"] == row.service_id) & (od["travel_time_min"] <= row.break_min)]

@@ -10,23 +10,21 @@ import numpy as np
 import pandas as pd
 import pyproj
 import pytest
+from conftest import FIXTURES
 
-from analysis.barrier_free_coverage import route_edge_ids, routes_edge_ids, unknown_surface_share
-from analysis.osm_import import read_osm
-from analysis.profiles import (
-    DRIVE,
-    PROFILES,
-    WALK,
+from analysis.barrier_free.routes import route_edge_ids, routes_edge_ids, unknown_surface_share
+from analysis.network.modes import PROFILES, get_profile
+from analysis.network.profiles import DRIVE, WALK
+from analysis.network.wheelchair import (
     WHEELCHAIR,
     WHEELCHAIR_SPEED_KMH,
-    get_profile,
     parse_incline_pct,
     surface_class,
     wheelchair_profile,
 )
-from analysis.routing import REASON_DIFFERENT_COMPONENT, nearest_service, od_matrix
-
-from conftest import FIXTURES
+from analysis.routing.results import REASON_DIFFERENT_COMPONENT
+from analysis.routing.router import nearest_service, od_matrix
+from analysis.sources.osm_import import read_osm
 
 GEOD = pyproj.Geod(ellps="WGS84")
 FIXTURE = FIXTURES / "wheelchair_steps.osm"

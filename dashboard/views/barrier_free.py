@@ -9,40 +9,17 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from dashboard import state
-from dashboard.context import guarded
+from analysis.reporting.inputs import MAX_TABLE_UPLOAD_MB
+from dashboard import cache, session
+from dashboard.context import ctx_args, guarded
 from dashboard.i18n import fmt_int, fmt_pct, tr
 
 
-def point_status(ctx: dict):
-    """(point id -> status, status -> label) for map icons, or None without data/module."""
-    if ctx.get("bundle") is None or not len(ctx["bundle"].service_points):
-        return None
-    from analysis.barrier_free import STATUS_LABELS
-
-    points = state.assessed_points(ctx["spec"])
-    status = pd.Series(points["barrier_free_status"].astype(str).to_numpy(), index=points["id"].astype(str))
-    labels = {k: v[ctx["lang"]] for k, v in STATUS_LABELS.items()}
-    return status, labels
-
-
-def headline(ctx: dict):
-    """(share of the population that reaches a barrier-free ЦНАП point within the norm, caption) or None."""
-    if ctx.get("bundle") is None or not len(ctx["bundle"].service_points):
-        return None
-    lang = ctx["lang"]
-    result = state.bf_coverage(*state.ctx_args(ctx), ctx["norm"])
-    row = result.hromadas.iloc[0]
-    caption = tr("bf_share_caption", lang, accessible=int(row["n_accessible"]), total=int(row["n_points"]),
-                 unknown=int(row["n_unknown"]))
-    return fmt_pct(row["barrier_free_share"], lang), caption
-
-
 def status_section(ctx: dict) -> None:
-    from analysis.barrier_free import RULES, STATUS_LABELS, STATUSES, status_counts
+    from analysis.barrier_free.status import RULES, STATUS_LABELS, STATUSES, status_counts
 
     lang = ctx["lang"]
-    points = state.assessed_points(ctx["spec"])
+    points = cache.assessed_points(ctx["spec"])
     counts = status_counts(points)
     st.markdown(f"**{tr('bf_counts', lang)}**")
     columns = st.columns(len(STATUSES))
@@ -67,7 +44,7 @@ def coverage_section(ctx: dict) -> None:
     norm = ctx["norm"]
     st.subheader(tr("bf_coverage_title", lang))
     st.caption(tr("norm_line", lang, norm=norm.label(lang), thresholds=norm.thresholds_text(lang)))
-    result = state.bf_coverage(*state.ctx_args(ctx), norm)
+    result = cache.bf_coverage(*ctx_args(ctx), ctx["norms"])
     row = result.hromadas.iloc[0]
     c1, c2, c3 = st.columns(3)
     c1.metric(f"{tr('bf_all_points', lang)}: {tr('bf_covered', lang).lower()}", fmt_int(row["population_covered_all"]))
@@ -94,9 +71,9 @@ def coverage_section(ctx: dict) -> None:
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def survey_bytes(spec: dict, lang: str, include_accessible: bool, kind: str) -> bytes:
-    from analysis.barrier_free import write_survey_form
+    from analysis.barrier_free.survey_form import write_survey_form
 
-    points = state.assessed_points(spec)
+    points = cache.assessed_points(spec)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"survey.{kind}"
         written = write_survey_form(points, path, lang=lang, csv=False, include_accessible=include_accessible)
@@ -115,13 +92,13 @@ def survey_section(ctx: dict) -> None:
     c2.download_button(tr("bf_survey_download_csv", lang), data=lambda: survey_bytes(ctx["spec"], lang, include, "csv"),
                        file_name=f"{code}_barrier_free_survey.csv", on_click="ignore", key="bf_survey_csv",
                        mime="text/csv")
-    surveys = state.user_files(code).get("surveys", ())
+    surveys = session.user_files(code).get("surveys", ())
     if surveys:
         st.success(tr("bf_surveys_in_use", lang, names=", ".join(n for n, _ in surveys)))
         if st.button(tr("bf_survey_forget", lang), key="bf_survey_forget"):
-            state.forget_upload(code, "surveys")
+            session.forget_upload(code, "surveys")
             st.rerun()
-    upload = st.file_uploader(tr("bf_survey_upload", lang, limit=state.MAX_TABLE_UPLOAD_MB), type=["xlsx", "csv"],
+    upload = st.file_uploader(tr("bf_survey_upload", lang, limit=MAX_TABLE_UPLOAD_MB), type=["xlsx", "csv"],
                               key="bf_survey_upload")
     errors = st.session_state.setdefault("upload_errors", {})
     if upload is not None:
@@ -130,13 +107,17 @@ def survey_section(ctx: dict) -> None:
             st.session_state["processed_survey"] = marker
             data = upload.getvalue()
             try:
-                survey = state.read_survey_file(upload.name, data)
-                state.apply_survey_file(ctx["bundle"].service_points, upload.name, data)  # validates the point ids
+                from analysis.barrier_free.survey import read_survey_upload
+                from analysis.reporting.inputs import apply_survey_upload, check_size
+
+                check_size(data, MAX_TABLE_UPLOAD_MB, upload.name)
+                survey = read_survey_upload(upload.name, data)
+                apply_survey_upload(ctx["bundle"].service_points, (upload.name, data))  # validates the point ids
             except Exception as exc:  # noqa: BLE001 - shown; the points keep their previous status
                 errors["survey"] = f"{upload.name}: {exc}"
             else:
                 errors.pop("survey", None)
-                state.remember_survey(code, upload.name, data)
+                session.remember_survey(code, upload.name, data)
                 st.session_state["bf_message"] = tr("bf_survey_applied", lang, name=upload.name, rows=len(survey))
                 st.rerun()
     if "survey" in errors:

@@ -10,8 +10,8 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from dashboard import state
-from dashboard.context import guarded, progress
+from dashboard import cache, session
+from dashboard.context import ctx_args, guarded, progress
 from dashboard.i18n import fmt_int, fmt_pct, tr
 
 
@@ -19,34 +19,34 @@ def _network_for(ctx: dict, code: str) -> str | None:
     """The road network used for a hromada: the sidebar's for the current one, else one saved for it."""
     if code == ctx.get("code"):
         return ctx.get("network_path")
-    own = state.networks_for(code)
+    own = cache.networks_for(code)
     return next(iter(own.values()), None)
 
 
 def ranking(ctx: dict) -> pd.DataFrame:
-    from analysis.compare import rank_hromadas
+    from analysis.reporting.compare import rank_hromadas
 
     lang = ctx["lang"]
-    codes = state.comparable_hromadas(ctx["root"])
+    codes = session.comparable_hromadas(ctx["root"])
     reports, barrier_free = [], {}
     with progress(tr("computing", lang)) as bar:
         for i, code in enumerate(codes):
             bar(code, i / max(1, len(codes)))
             with guarded(lang):
-                spec = state.bundle_spec(code, ctx["root"])
-                if state.bundle(**spec) is None:
+                spec = session.bundle_spec(code, ctx["root"])
+                if cache.bundle(**spec) is None:
                     continue
-                network_path = _network_for(ctx, code)
-                reports.append(state.hromada_report(spec, network_path, ctx["mode"], ctx["circuity"], ctx["norms"]))
-                barrier_free[code] = _barrier_free_share(spec, network_path, ctx)
+                args = (spec, _network_for(ctx, code), *ctx_args(ctx)[2:])
+                reports.append(cache.report(*args, ctx["norms"]))
+                barrier_free[code] = _barrier_free_share(args, ctx)
     return rank_hromadas(reports, norm_id=ctx["norm"].id, barrier_free=barrier_free)
 
 
-def _barrier_free_share(spec: dict, network_path: str | None, ctx: dict):
+def _barrier_free_share(args: tuple, ctx: dict):
     """Share of residents within the norm of a barrier-free (accessible) point — ``barrier_free_share`` of
-    :func:`analysis.barrier_free_coverage.barrier_free_coverage`, as the overview KPI and ``analysis rank``."""
+    :func:`analysis.barrier_free.coverage.barrier_free_coverage`, as the overview KPI and ``analysis rank``."""
     try:
-        result = state.bf_coverage(spec, network_path, ctx["mode"], ctx["circuity"], ctx["norm"])
+        result = cache.bf_coverage(*args, ctx["norms"])
     except Exception:  # noqa: BLE001 - the ranking is still shown without this column
         return None
     return float(result.hromadas.iloc[0]["barrier_free_share"])
@@ -54,7 +54,7 @@ def _barrier_free_share(spec: dict, network_path: str | None, ctx: dict):
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def export_bytes(table: pd.DataFrame, lang: str, suffix: str) -> bytes:
-    from analysis.compare import export_ranking
+    from analysis.reporting.compare import export_ranking
 
     with tempfile.TemporaryDirectory() as folder:
         path = export_ranking(table, Path(folder) / f"ranking{suffix}", lang=lang)
@@ -62,7 +62,7 @@ def export_bytes(table: pd.DataFrame, lang: str, suffix: str) -> bytes:
 
 
 def render(ctx: dict) -> None:
-    from analysis.compare import LANGUAGE_COLUMNS, METHOD_LABELS, ranking_headers
+    from analysis.reporting.compare import LANGUAGE_COLUMNS, METHOD_LABELS, ranking_headers
 
     lang = ctx["lang"]
     st.header(tr("page_compare", lang))
@@ -92,7 +92,7 @@ def render(ctx: dict) -> None:
     shown = shown[[c for c in first if c in shown] + [c for c in shown.columns if c not in first]]
     shown.columns = ranking_headers(shown.columns, lang)
     st.dataframe(shown, hide_index=True, width="stretch")
-    from analysis.datasets import hromada_adjective
+    from analysis.sources.admin import hromada_adjective
 
     names = (table["name_uk"].map(hromada_adjective) if lang == "uk"
              else table["name_en"].fillna("").str.replace(r"\s+(Urban|Rural|Settlement)?\s*Hromada$", "", regex=True))

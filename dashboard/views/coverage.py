@@ -7,81 +7,16 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analysis.maps import access_map
-from analysis.routing import DEFAULT_ESTIMATE_SPEED_KMH
-from analysis.taxonomy import load_taxonomy
-from dashboard import mapview, state
-from dashboard.context import guarded, sticky, sticky_selectbox
+from analysis.metrics.coverage import STATUS_LABELS
+from analysis.metrics.norms import norm_for_group
+from analysis.sources.taxonomy import load_taxonomy
+from dashboard import cache, mapview
+from dashboard.context import ctx_args, guarded, sticky, sticky_selectbox
+from dashboard.exports import download_row
+from dashboard.figures import coverage_map, method_banner, point_status
 from dashboard.i18n import fmt_int, tr
 
 AREA_BREAKS = (15, 30, 45, 60)
-
-
-def method_banner(ctx: dict) -> None:
-    """Says whether the figures are routed or estimated (and how)."""
-    lang, result = ctx["lang"], ctx["access"]
-    if result.estimated:
-        st.warning(tr("estimated_banner", lang, circuity=result.circuity,
-                      speed=DEFAULT_ESTIMATE_SPEED_KMH.get(result.mode, 0)))
-    else:
-        st.info(tr("routed_banner", lang, circuity=result.circuity))
-    for note in result.notes:
-        if not result.estimated:
-            st.caption(note)
-
-
-def norm_for_group(ctx: dict, group: str):
-    """The norm that applies to a service group (None if none does)."""
-    for norm in ctx["norms"]:
-        if not norm.is_hromada_centre and group in {load_taxonomy().group_of(c) for c in norm.categories()}:
-            return norm
-    return None
-
-
-def coverage_map(ctx: dict, target: str, *, tiles: bool, area_breaks=(), closed_ids=(), status=None,
-                 status_labels=None, extra_layers=(), result=None, evaluation=None):
-    """The folium map of the page (also used by the report and the planning page)."""
-    lang = ctx["lang"]
-    taxonomy = load_taxonomy()
-    result = result if result is not None else ctx["access"]
-    settlements = result.settlements
-    names = result.service_points.set_index("id")["name"]
-    norm = norm_for_group(ctx, target)
-    uncovered = None
-    if norm is not None:
-        if evaluation is None:
-            evaluation = state.evaluation(*state.ctx_args(ctx), ctx["norms"])
-        part = evaluation[evaluation["norm_id"] == norm.id].set_index("settlement_id")
-        meets = settlements["id"].map(part["meets_norm"])
-        uncovered = (meets == False).fillna(False).to_numpy(dtype=bool)  # noqa: E712 - NA = not evaluated
-    layers = []
-    if area_breaks:
-        with st.spinner(tr("computing", lang)):
-            areas = state.service_areas(*state.ctx_args(ctx), target)
-        areas = areas[areas["break_min"].isin([float(b) for b in area_breaks])].rename(columns={"break_min": "minutes"})
-        layers.extend(mapview.service_area_layers(areas, lang))
-    points = result.service_points[result.service_points["group"] == target]
-    layers.append(mapview.service_layer(points, lang, taxonomy=taxonomy, status=status, status_labels=status_labels,
-                                        highlight=closed_ids))
-    layers.extend(extra_layers)
-    if uncovered is not None and uncovered.any():
-        layers.append(mapview.uncovered_layer(settlements, uncovered, lang))
-    fmap = access_map(
-        settlements.assign(nearest_name=settlements[f"nearest_service_id__{target}"].map(names)),
-        None,
-        ctx["bundle"].boundary,
-        time_column=f"travel_time_min__{target}",
-        distance_column=f"total_distance_km__{target}",
-        nearest_column="nearest_name",
-        target_label=taxonomy.group_label(target, lang),
-        estimated=result.estimated,
-        lang=lang,
-        tiles=tiles,
-        highlight_uncovered=uncovered,
-        extra_layers=layers,
-    )
-    fmap.get_root().add_child(mapview.service_legend(lang, status_labels))
-    return fmap
 
 
 def render(ctx: dict) -> None:
@@ -106,20 +41,18 @@ def render(ctx: dict) -> None:
     show_tiles = c3.toggle(tr("tiles", lang), value=False, key="coverage_tiles")
     settlements = result.settlements
     names = result.service_points.set_index("id")["name"]
-    norm = norm_for_group(ctx, target)
+    norm = norm_for_group(ctx["norms"], target)
     m1, m2, m3, m4 = st.columns(4)
     m1.metric(tr("settlements_count", lang), len(settlements))
     m2.metric(tr("population_total", lang), fmt_int(settlements["population"].sum()))
     m3.metric(tr("points_count", lang), int((result.service_points["group"] == target).sum()))
     if norm is not None:
-        summary = state.summary(*state.ctx_args(ctx), ctx["norms"])
+        summary = cache.summary(*ctx_args(ctx), ctx["norms"])
         row = summary[summary["norm_id"] == norm.id].iloc[0]
         m4.metric(tr("kpi_uncovered", lang), fmt_int(row["population_uncovered"]),
                   help=tr("norm_line", lang, norm=norm.label(lang), thresholds=norm.thresholds_text(lang)))
     status, status_labels = None, None
-    from dashboard.views import barrier_free as bf_page
-
-    status_info = bf_page.point_status(ctx)
+    status_info = point_status(ctx)
     if status_info is not None:
         status, status_labels = status_info
     with guarded(lang):
@@ -142,15 +75,11 @@ def render(ctx: dict) -> None:
         }
     )
     if norm is not None:
-        evaluation = state.evaluation(*state.ctx_args(ctx), ctx["norms"])
+        evaluation = cache.evaluation(*ctx_args(ctx), ctx["norms"])
         part = evaluation[evaluation["norm_id"] == norm.id].set_index("settlement_id")
-        from analysis.coverage import STATUS_LABELS
-
         table[tr("col_norm_status", lang)] = settlements["id"].map(part["status"]).map(
             lambda s: STATUS_LABELS.get(s, {}).get(lang, s)).to_numpy()
     st.dataframe(table.sort_values(tr("col_time", lang), ascending=False), hide_index=True, width="stretch")
-    from dashboard.exports import download_row
-
     download_row(ctx, "coverage_dl")
 
 

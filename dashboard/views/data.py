@@ -10,7 +10,8 @@ import pandas as pd
 import streamlit as st
 
 from analysis.errors import DataError
-from dashboard import state
+from analysis.reporting.inputs import MAX_OSM_UPLOAD_MB, MAX_TABLE_UPLOAD_MB, check_size
+from dashboard import cache, session
 from dashboard.context import guarded, progress
 from dashboard.i18n import tr
 
@@ -40,7 +41,7 @@ def _area_of(ctx: dict):
         return ctx["bundle"].boundary
     if ctx.get("code"):
         try:
-            return state.boundary(ctx["code"], ctx["root"])
+            return cache.boundary(ctx["code"], ctx["root"])
         except DataError:
             return None
     return None
@@ -50,7 +51,7 @@ def _hromada_name(ctx: dict) -> str:
     lang = ctx["lang"]
     if ctx.get("bundle") is not None:
         return ctx["bundle"].name_uk if lang == "uk" else ctx["bundle"].name_en
-    info = state.hromada_info(ctx["code"], ctx["root"]) if ctx.get("code") else {}
+    info = cache.hromada_info(ctx["code"], ctx["root"]) if ctx.get("code") else {}
     return str(info.get("name_uk" if lang == "uk" else "name_en") or info.get("name_uk") or ctx.get("code") or "")
 
 
@@ -64,13 +65,14 @@ def download_section(ctx: dict) -> None:
     name = _hromada_name(ctx)
     buffer_km = st.number_input(tr("buffer_km", lang), 0.0, 30.0, 5.0, 1.0, key="data_download_buffer")
     if st.button(tr("download_button", lang, name=name), key="data_download", type="primary"):
-        from analysis.download import download_osm, resolve_area
+        from analysis.sources.areas import resolve_area
+        from analysis.sources.download import download_osm
 
         with guarded(lang):
             area, label = resolve_area(katottg=code, data_root=ctx["root"])
             with progress(tr("downloading", lang)) as bar:
                 extract = download_osm(area, buffer_m=buffer_km * 1000, progress=bar)
-            saved = state.save_extract(extract, f"{name} — OSM {pd.Timestamp.now():%Y-%m-%d}", hromada_code=code,
+            saved = cache.save_extract(extract, f"{name} — OSM {pd.Timestamp.now():%Y-%m-%d}", hromada_code=code,
                                        origin="download (Overpass API)")
             st.session_state["data_message"] = tr("saved_network", lang, name=saved.name,
                                                   segments=extract.network.n_edges, places=len(extract.places),
@@ -80,7 +82,7 @@ def download_section(ctx: dict) -> None:
 
 
 def _import(ctx: dict, path: Path, display_name: str, clip: bool) -> None:
-    from analysis.osm_import import read_osm
+    from analysis.sources.osm_import import read_osm
 
     lang = ctx["lang"]
     area = _area_of(ctx) if clip else None
@@ -93,7 +95,7 @@ def _import(ctx: dict, path: Path, display_name: str, clip: bool) -> None:
             stem = stem[: -len(suffix)]
             break
     label = f"{stem} — {_hromada_name(ctx)}" if clip and area is not None else stem
-    saved = state.save_extract(extract, label, hromada_code=hromada_code, origin=f"import of {display_name}")
+    saved = cache.save_extract(extract, label, hromada_code=hromada_code, origin=f"import of {display_name}")
     st.session_state["data_message"] = tr("saved_network", lang, name=saved.name, segments=extract.network.n_edges,
                                           places=len(extract.places), pois=len(extract.pois))
     _select_network(saved.name)
@@ -106,7 +108,7 @@ def import_section(ctx: dict) -> None:
     area_known = _area_of(ctx) is not None
     clip = st.checkbox(tr("clip_to_hromada", lang, name=_hromada_name(ctx)), value=area_known,
                        disabled=not area_known, key="data_import_clip")
-    upload = st.file_uploader(tr("osm_upload", lang, limit=state.MAX_OSM_UPLOAD_MB), key="data_osm_upload",
+    upload = st.file_uploader(tr("osm_upload", lang, limit=MAX_OSM_UPLOAD_MB), key="data_osm_upload",
                               type=["pbf", "osm", "bz2", "gz"])
     path_text = st.text_input(tr("osm_path", lang), key="data_osm_path", placeholder="/home/user/ukraine-latest.osm.pbf")
     example = helsinki_example()
@@ -115,7 +117,7 @@ def import_section(ctx: dict) -> None:
         with guarded(lang):
             if upload is not None:
                 data = upload.getvalue()
-                state.check_size(data, state.MAX_OSM_UPLOAD_MB, upload.name)
+                check_size(data, MAX_OSM_UPLOAD_MB, upload.name)
                 suffix = next((s for s in OSM_SUFFIXES if upload.name.lower().endswith(s)), None)
                 if suffix is None:
                     raise DataError(tr("osm_bad_suffix", lang, name=upload.name))
@@ -137,13 +139,13 @@ def _upload_table(ctx: dict, kind: str) -> None:
     """Own settlements / service points: validated on upload, kept in the session."""
     lang, code = ctx["lang"], ctx["code"]
     errors = st.session_state.setdefault("upload_errors", {})
-    current = state.user_files(code).get(kind)
+    current = session.user_files(code).get(kind)
     if current is not None:
         st.success(tr("using_file", lang, name=current[0]))
         if st.button(tr("forget_file", lang), key=f"data_forget_{kind}"):
-            state.forget_upload(code, kind)
+            session.forget_upload(code, kind)
             st.rerun()
-    upload = st.file_uploader(tr(f"upload_{kind}", lang, limit=state.MAX_TABLE_UPLOAD_MB), type=TABLE_TYPES,
+    upload = st.file_uploader(tr(f"upload_{kind}", lang, limit=MAX_TABLE_UPLOAD_MB), type=TABLE_TYPES,
                               key=f"data_upload_{kind}", help=tr(f"upload_{kind}_help", lang))
     if upload is not None:
         marker = (upload.name, upload.size, getattr(upload, "file_id", None))
@@ -151,16 +153,19 @@ def _upload_table(ctx: dict, kind: str) -> None:
             st.session_state[f"processed_{kind}"] = marker
             data = upload.getvalue()
             try:
+                from analysis.reporting.inputs import service_points_from_upload, settlements_from_upload
+
+                outline = _area_of(ctx)
                 if kind == "settlements":
-                    table = state.read_user_settlements(upload.name, data, code)
+                    table = settlements_from_upload((upload.name, data), code, outline)
                 else:
                     settlements = ctx["bundle"].settlements if ctx.get("bundle") is not None else None
-                    table = state.read_user_points(upload.name, data, settlements)
+                    table = service_points_from_upload((upload.name, data), settlements, outline)
             except Exception as exc:  # noqa: BLE001 - shown as a message, the previous data stays in use
                 errors[kind] = f"{upload.name}: {exc}"
             else:
                 errors.pop(kind, None)
-                state.remember_upload(code, kind, upload.name, data)
+                session.remember_upload(code, kind, upload.name, data)
                 warnings = table.attrs.get("warnings", [])
                 st.session_state["data_message"] = tr("file_accepted", lang, name=upload.name, rows=len(table)) + (
                     " " + " ".join(warnings) if warnings else "")
@@ -177,18 +182,18 @@ def registry_section(ctx: dict) -> None:
     if bundle is None:
         st.info(tr("registry_needs_settlements", lang))
         return
-    upload = st.file_uploader(tr("registry_upload", lang, limit=state.MAX_TABLE_UPLOAD_MB), type=["xlsx", "csv"],
+    upload = st.file_uploader(tr("registry_upload", lang, limit=MAX_TABLE_UPLOAD_MB), type=["xlsx", "csv"],
                               key="data_registry_upload")
     use_shared = st.button(tr("registry_shared", lang), key="data_registry_shared")
     results = st.session_state.setdefault("registry_results", {})
     marker = (upload.name, upload.size) if upload is not None else None
     if use_shared or (marker is not None and results.get(bundle.code, {}).get("marker") != marker):
-        from analysis.registry import geocode_registry, load_registry
+        from analysis.sources.registry import geocode_registry, load_registry
 
         with guarded(lang):
             if marker is not None and not use_shared:
                 data = upload.getvalue()
-                state.check_size(data, state.MAX_TABLE_UPLOAD_MB, upload.name)
+                check_size(data, MAX_TABLE_UPLOAD_MB, upload.name)
                 with tempfile.TemporaryDirectory() as folder:
                     tmp = Path(folder) / upload.name
                     tmp.write_bytes(data)
@@ -211,7 +216,7 @@ def registry_section(ctx: dict) -> None:
     if len(placed):
         st.dataframe(placed.drop(columns="geometry"), hide_index=True, width="stretch")
         if st.button(tr("registry_use", lang), key="data_registry_use"):
-            state.remember_upload(bundle.code, "service_points", f"registry: {result['name']}.geojson",
+            session.remember_upload(bundle.code, "service_points", f"registry: {result['name']}.geojson",
                                   placed.to_json(drop_id=True).encode("utf-8"))
             st.session_state["data_message"] = tr("file_accepted", lang, name=result["name"], rows=len(placed))
             st.rerun()
@@ -222,7 +227,7 @@ def loaded_section(ctx: dict) -> None:
     bundle = ctx.get("bundle")
     rows = []
     if bundle is not None:
-        files = state.user_files(bundle.code)
+        files = session.user_files(bundle.code)
         settlements_from = files["settlements"][0] if "settlements" in files else (
             str(bundle.path) if bundle.path else "—")
         points_from = files["service_points"][0] if "service_points" in files else (
@@ -232,8 +237,8 @@ def loaded_section(ctx: dict) -> None:
         rows.append({tr("what", lang): tr("points_count", lang), tr("count", lang): str(len(bundle.service_points)),
                      tr("from_where", lang): points_from})
     if ctx.get("network_path"):
-        meta = state.network_meta(ctx["network_path"])
-        net = state.network(ctx["network_path"])
+        meta = cache.network_meta(ctx["network_path"])
+        net = cache.network(ctx["network_path"])
         rows.append({tr("what", lang): tr("network", lang), tr("count", lang): tr("segments", lang, n=net.n_edges),
                      tr("from_where", lang): f"{meta.get('source', '')} ({meta.get('saved', '')})"})
     else:
@@ -242,7 +247,7 @@ def loaded_section(ctx: dict) -> None:
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     sources = list(bundle.sources) if bundle is not None else []
     if ctx.get("network_path"):
-        sources.append({"name": state.network_meta(ctx["network_path"]).get("source", "OpenStreetMap"),
+        sources.append({"name": cache.network_meta(ctx["network_path"]).get("source", "OpenStreetMap"),
                         "licence": "© OpenStreetMap contributors, ODbL 1.0",
                         "url": "https://www.openstreetmap.org/copyright", "description": ""})
     st.markdown(f"**{tr('sources_title', lang)}**")
@@ -250,12 +255,12 @@ def loaded_section(ctx: dict) -> None:
         url = f" — {item['url']}" if item.get("url") else ""
         st.markdown(f"- **{item.get('name', '')}** — {item.get('licence', '')}{url}")
     st.caption(tr("licence_note", lang))
-    networks = state.saved_networks()
+    networks = cache.saved_networks()
     if networks:
-        st.markdown(f"**{tr('saved_networks', lang)}** ({state.networks_dir()})")
+        st.markdown(f"**{tr('saved_networks', lang)}** ({cache.networks_dir()})")
         table = []
         for key, path in networks.items():
-            meta = state.network_meta(path)
+            meta = cache.network_meta(path)
             table.append({tr("network", lang): key, tr("hromada", lang): meta.get("hromada_code") or "—",
                           tr("from_where", lang): meta.get("origin", ""), tr("saved_at", lang): meta.get("saved", "")})
         st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")

@@ -7,8 +7,10 @@ import pandas as pd
 import streamlit as st
 
 from analysis.errors import DataError
-from dashboard import mapview, state
-from dashboard.context import guarded, sticky_selectbox
+from dashboard import cache, mapview
+from dashboard.context import ctx_args, guarded, sticky_selectbox
+from dashboard.exports import download_row
+from dashboard.figures import barrier_free_headline, method_banner
 from dashboard.i18n import fmt_int, fmt_num, fmt_pct, tr
 
 
@@ -25,11 +27,11 @@ def search_box(ctx: dict) -> None:
     if not query.strip():
         return
     with guarded(lang):
-        hits = state.search_hromadas(query.strip(), ctx["root"])
+        hits = cache.search_hromadas(query.strip(), ctx["root"])
         if hits.empty:
             st.info(tr("search_nothing", lang, query=query))
             return
-        pack_codes = set(state.packs(ctx["root"])["code"])
+        pack_codes = set(cache.packs(ctx["root"])["code"])
         hits = hits.assign(has_pack=hits["code"].isin(pack_codes))
         labels = {
             row.code: (f"{row.name_uk if lang == 'uk' else (row.name_en or row.name_uk)} — {row.oblast or ''}, "
@@ -46,24 +48,24 @@ def search_box(ctx: dict) -> None:
 def missing_data(ctx: dict) -> None:
     """A hromada without data: its outline and what is missing."""
     lang, code, root = ctx["lang"], ctx["code"], ctx["root"]
-    info = state.hromada_info(code, root)
+    info = cache.hromada_info(code, root)
     name = info.get("name_uk" if lang == "uk" else "name_en") or info.get("name_uk") or code
     st.header(f"{name} ({code})")
     st.warning(tr("no_data_for_hromada", lang))
     missing = [tr("missing_settlements", lang), tr("missing_points", lang), tr("missing_network", lang)]
     st.markdown("\n".join(f"- {m}" for m in missing))
     with guarded(lang):
-        codifier = state.codifier_settlements(code, root)
+        codifier = cache.codifier_settlements(code, root)
         st.caption(tr("codifier_count", lang, n=len(codifier)))
     st.page_link("views/data.py", label=tr("go_to_data", lang), icon=":material/database:")
     with guarded(lang):
-        outline = state.boundary(code, root)
+        outline = cache.boundary(code, root)
         mapview.show(mapview.boundary_map(outline, lang), key=f"overview_boundary_{code}", height=420)
 
 
 def quality_flags(ctx: dict, container) -> None:
     lang = ctx["lang"]
-    flags = state.quality(*state.ctx_args(ctx), ctx["norms"]).flags
+    flags = cache.quality(*ctx_args(ctx), ctx["norms"]).flags
     container.markdown(f"**{tr('quality_title', lang)}**")
     if flags.empty:
         container.success(tr("quality_ok", lang))
@@ -89,7 +91,7 @@ def quality_flags(ctx: dict, container) -> None:
 def key_figures(ctx: dict) -> None:
     lang = ctx["lang"]
     norm = ctx["norm"]
-    summary = state.summary(*state.ctx_args(ctx), ctx["norms"])
+    summary = cache.summary(*ctx_args(ctx), ctx["norms"])
     row = summary[summary["norm_id"] == norm.id].iloc[0]
     st.caption(tr("norm_line", lang, norm=norm.label(lang), thresholds=norm.thresholds_text(lang)))
     left, right = st.columns([3, 2])
@@ -112,9 +114,7 @@ def key_figures(ctx: dict) -> None:
 def barrier_free_metric(ctx: dict, column) -> None:
     """Share of ЦНАП points that are barrier-free (analysis.barrier_free, when available)."""
     lang = ctx["lang"]
-    from dashboard.views import barrier_free as page
-
-    figure = page.headline(ctx)
+    figure = barrier_free_headline(ctx)
     if figure is None:
         column.metric(tr("kpi_barrier_free", lang), "—")
         column.caption(tr("barrier_free_pending", lang))
@@ -127,11 +127,11 @@ def barrier_free_metric(ctx: dict, column) -> None:
 def worst_settlements(ctx: dict) -> None:
     lang = ctx["lang"]
     norm = ctx["norm"]
-    gaps = state.gaps(*state.ctx_args(ctx), ctx["norms"], norm.id)
+    gaps = cache.gaps(*ctx_args(ctx), ctx["norms"], norm.id)
     st.markdown(f"**{tr('worst_title', lang)}**")
     if len(gaps) == 0:
         st.success(tr("no_gaps", lang))
-        evaluation = state.evaluation(*state.ctx_args(ctx), ctx["norms"])
+        evaluation = cache.evaluation(*ctx_args(ctx), ctx["norms"])
         part = evaluation[evaluation["norm_id"] == norm.id].sort_values("margin_min", ascending=False).head(5)
         st.caption(tr("closest_to_limit", lang))
         table = part[["settlement_name", "population", "travel_time_min", "distance_km", "destination_name"]]
@@ -147,7 +147,7 @@ def worst_settlements(ctx: dict) -> None:
 
 def norms_table(ctx: dict) -> None:
     lang = ctx["lang"]
-    summary = state.summary(*state.ctx_args(ctx), ctx["norms"])
+    summary = cache.summary(*ctx_args(ctx), ctx["norms"])
     labels = summary["norm_label_uk" if lang == "uk" else "norm_label_en"]
     table = pd.DataFrame({
         tr("col_norm", lang): labels,
@@ -174,15 +174,11 @@ def render(ctx: dict) -> None:
     st.header(f"{hromada.name_uk if lang == 'uk' else hromada.name_en} ({hromada.code})")
     if result is None:
         raise DataError(tr("no_access_result", lang))
-    from dashboard.views.coverage import method_banner
-
     method_banner(ctx)
     key_figures(ctx)
     st.subheader(tr("all_norms_title", lang))
     norms_table(ctx)
     st.subheader(tr("downloads_title", lang))
-    from dashboard.exports import download_row
-
     download_row(ctx, "overview_dl")
 
 

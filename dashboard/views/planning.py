@@ -2,9 +2,9 @@
 before/after figures and map, and suggested locations for k new points (maximal covering) with the newly covered
 population and the cost per person.
 
-With a road network the scenario is answered incrementally by :func:`analysis.planning.apply_scenario` (covered =
-within the norm's time); without one, the changed point set goes through :func:`analysis.access.compute_access`
-and :func:`analysis.coverage.evaluate_norms` (estimated distances, the full norm).
+Every answer comes from :mod:`analysis.planning` on the hromada's one router — the road network, or the estimate
+without one — and "covered" is judged by the chosen service group's own norm
+(:func:`analysis.metrics.norms.norm_for_group`): ЦНАП points by the ЦНАП norm, social services by theirs.
 """
 
 from __future__ import annotations
@@ -13,16 +13,11 @@ import folium
 import pandas as pd
 import streamlit as st
 
-from analysis.taxonomy import load_taxonomy
-from dashboard import mapview, state
-from dashboard.context import guarded, progress, sticky_selectbox
+from analysis.sources.taxonomy import load_taxonomy
+from dashboard import cache, mapview, session
+from dashboard.context import ctx_args, guarded, progress, sticky_selectbox
+from dashboard.figures import coverage_map, method_banner
 from dashboard.i18n import fmt_int, fmt_num, fmt_pct, tr
-
-
-def scenario(code: str) -> dict:
-    """The scenario being edited for hromada ``code`` (kept in the session)."""
-    plans = st.session_state.setdefault("plans", {})
-    return plans.setdefault(code, {"add": [], "close": [], "close_ways": [], "last_click": None})
 
 
 def _add_click(plan: dict, clicked: dict | None) -> bool:
@@ -45,7 +40,7 @@ def road_picker(ctx: dict, plan: dict) -> tuple[int, ...]:
     if not ctx.get("network_path"):
         st.caption(tr("plan_roads_need_network", lang))
         return ()
-    net = state.network(ctx["network_path"])
+    net = cache.network(ctx["network_path"])
     edges = net.edges
     names = edges["name"].astype("string").fillna("") if "name" in edges.columns else pd.Series("", index=edges.index)
     bridge = (edges["bridge"].astype("string").fillna("no").str.lower().isin(["no", "false", "0", ""]) == False  # noqa: E712
@@ -69,37 +64,22 @@ def road_picker(ctx: dict, plan: dict) -> tuple[int, ...]:
 
 
 def figures(ctx: dict, group: str, plan: dict, closed_edges: tuple[int, ...]):
-    """Before/after figures: dict(before=..., after=..., table=DataFrame, result=AccessResult|None)."""
-    norm = ctx["norm"]
-    add, close = tuple(plan["add"]), tuple(plan["close"])
-    if ctx.get("network_path"):
-        from analysis.planning import NewPoint, WhatIf, apply_scenario
+    """Before/after figures of the scenario: dict(before=..., after=..., raw=ScenarioResult)."""
+    from analysis.planning.scenario import NewPoint, WhatIf, apply_scenario
 
-        with progress(tr("plan_computing", ctx["lang"])) as bar:
-            bar("PlanningContext", 0.1)
-            context = state.planning_context(state.spec_key(ctx["spec"]), ctx["spec"], ctx["network_path"],
-                                             ctx["mode"], group, float(norm.max_time_min or 30))
-            bar("apply_scenario", 0.6)
-            what_if = WhatIf(add=[NewPoint(lon, lat) for lon, lat in add], close=close, close_edges=closed_edges)
-            result = apply_scenario(context, what_if, threshold_min=float(norm.max_time_min or 30))
-        row = result.summary()
-        before = {"covered": row.get("covered_population_before"), "share": row.get("covered_share_before"),
-                  "mean": row.get("mean_time_before_min"), "unreachable": row.get("n_unreachable_before")}
-        after = {"covered": row.get("covered_population_after"), "share": row.get("covered_share_after"),
-                 "mean": row.get("mean_time_after_min"), "unreachable": row.get("n_unreachable_after")}
-        table = result.settlements
-        return {"before": before, "after": after, "table": table, "method": "network", "result": None,
-                "raw": result}
-    base = state.summary(*state.ctx_args(ctx), ctx["norms"])
-    base = base[base["norm_id"] == norm.id].iloc[0]
-    access_after, evaluation_after, row = state.estimated_scenario(ctx["spec"], ctx["mode"], ctx["circuity"],
-                                                                   ctx["norms"], norm.id, group, add, close)
-    before = {"covered": base["population_covered"], "share": base["share_covered"], "mean": base["mean_time_min"],
-              "unreachable": base["n_unreachable_settlements"]}
-    after = {"covered": row["population_covered"], "share": row["share_covered"], "mean": row["mean_time_min"],
-             "unreachable": row["n_unreachable_settlements"]}
-    return {"before": before, "after": after, "table": evaluation_after, "method": "estimated",
-            "result": access_after, "evaluation": evaluation_after}
+    add, close = tuple(plan["add"]), tuple(plan["close"])
+    with progress(tr("plan_computing", ctx["lang"])) as bar:
+        bar("PlanningContext", 0.1)
+        context = cache.planning_context(cache.spec_key(ctx["spec"]), *ctx_args(ctx), group, ctx["norms"])
+        bar("apply_scenario", 0.6)
+        what_if = WhatIf(add=[NewPoint(lon, lat) for lon, lat in add], close=close, close_edges=closed_edges)
+        result = apply_scenario(context, what_if)
+    row = result.summary()
+    before = {"covered": row.get("covered_population_before"), "share": row.get("covered_share_before"),
+              "mean": row.get("mean_time_before_min"), "unreachable": row.get("n_unreachable_before")}
+    after = {"covered": row.get("covered_population_after"), "share": row.get("covered_share_after"),
+             "mean": row.get("mean_time_after_min"), "unreachable": row.get("n_unreachable_after")}
+    return {"before": before, "after": after, "raw": result, "norm": result.norm}
 
 
 def show_figures(ctx: dict, fig: dict) -> None:
@@ -121,14 +101,12 @@ def show_figures(ctx: dict, fig: dict) -> None:
     c3.metric(tr("plan_mean_time", lang), fmt_num(mean_after, lang), help=tr("kpi_median_help", lang),
               delta=None if mean_before is None or mean_after is None or pd.isna(mean_before) or pd.isna(mean_after)
               or abs(mean_after - mean_before) < 0.05 else f"{mean_after - mean_before:+.1f}", delta_color="inverse")
-    if fig["method"] == "network":
-        st.caption(tr("plan_network_note", lang, minutes=f"{ctx['norm'].max_time_min:g}"))
+    norm = fig["norm"]
+    st.caption(tr("plan_network_note", lang, norm=norm.label(lang), thresholds=norm.thresholds_text(lang)))
 
 
-def scenario_map(ctx: dict, group: str, plan: dict, fig: dict):
-    """Map after the scenario: settlements by new travel time, closed points outlined red, new points in green."""
-    from dashboard.views.coverage import coverage_map
-
+def scenario_map(ctx: dict, group: str, plan: dict):
+    """The group's coverage map with the scenario's new points in green and its closed points outlined red."""
     lang = ctx["lang"]
     new_layer = folium.FeatureGroup(name=tr("plan_added_layer", lang))
     for i, (lon, lat) in enumerate(plan["add"], start=1):
@@ -137,16 +115,12 @@ def scenario_map(ctx: dict, group: str, plan: dict, fig: dict):
                  f'font:bold 14px/24px sans-serif;text-align:center;border:2px solid #fff;box-shadow:0 0 3px #000">'
                  f'+{i}</div>', icon_size=(24, 24), icon_anchor=(12, 12)),
             tooltip=tr("plan_new_point", lang, n=i)).add_to(new_layer)
-    result = fig.get("result")
-    if result is None:  # network: show the baseline map, with the scenario's settlement times in the table below
-        result = ctx["access"]
     return coverage_map(ctx, group, tiles=st.session_state.get("plan_tiles", False), closed_ids=plan["close"],
-                        extra_layers=[new_layer], result=result, evaluation=fig.get("evaluation"))
+                        extra_layers=[new_layer])
 
 
 def suggest_section(ctx: dict, group: str, plan: dict) -> None:
     lang = ctx["lang"]
-    norm = ctx["norm"]
     st.subheader(tr("plan_suggest_title", lang))
     c1, c2, c3 = st.columns([1, 2, 2])
     k = int(c1.number_input(tr("plan_k", lang), 1, 20, 2, 1, key="plan_k"))
@@ -160,8 +134,7 @@ def suggest_section(ctx: dict, group: str, plan: dict) -> None:
     k, cost = args
     with guarded(lang):
         with st.spinner(tr("computing", lang)):
-            result = state.suggestion(ctx["spec"], ctx.get("network_path"), ctx["mode"], ctx["circuity"], group, k,
-                                      norm.max_time_min, norm.max_distance_km, cost or None)
+            result = cache.suggestion(*ctx_args(ctx), group, ctx["norms"], k, cost or None)
         if result.newly_covered_population <= 0:
             st.info(tr("plan_suggest_none", lang))
             return
@@ -191,13 +164,13 @@ def suggest_section(ctx: dict, group: str, plan: dict) -> None:
 
 def capacity_section(ctx: dict, group: str) -> None:
     """Staff against demand (E2SFCA, analysis.capacity): residents per administrator at each point."""
-    from analysis.capacity import ULEAD_RESIDENTS_PER_ADMINISTRATOR
+    from analysis.metrics.capacity import ULEAD_RESIDENTS_PER_ADMINISTRATOR
 
     lang = ctx["lang"]
     with st.expander(tr("cap_title", lang)):
         st.caption(tr("cap_intro", lang, benchmark=fmt_int(ULEAD_RESIDENTS_PER_ADMINISTRATOR)))
         with guarded(lang):
-            result = state.capacity(ctx["spec"], ctx.get("network_path"), ctx["mode"], ctx["circuity"], group)
+            result = cache.capacity(*ctx_args(ctx), group)
             points = result.points
             names = ctx["bundle"].service_points.set_index("id")["name"]
             c1, c2 = st.columns(2)
@@ -221,12 +194,10 @@ def render(ctx: dict) -> None:
         st.warning(tr("no_data_for_hromada", lang))
         st.page_link("views/data.py", label=tr("go_to_data", lang), icon=":material/database:")
         return
-    from dashboard.views.coverage import method_banner
-
     method_banner(ctx)
     st.write(tr("plan_intro", lang))
     taxonomy = load_taxonomy()
-    plan = scenario(ctx["code"])
+    plan = session.plan(ctx["code"])
     groups = ctx["access"].values()
     group = sticky_selectbox(st, tr("plan_group", lang), groups, format_func=lambda g: taxonomy.group_label(g, lang),
                              key="plan_group")
@@ -262,19 +233,19 @@ def render(ctx: dict) -> None:
         st.info(tr("plan_no_changes", lang))
     show_figures(ctx, fig)
     st.toggle(tr("tiles", lang), value=False, key="plan_tiles")
-    fmap = scenario_map(ctx, group, plan, fig)
+    fmap = scenario_map(ctx, group, plan)
     returned = mapview.show(fmap, key=f"plan_map_{ctx['code']}_{group}", height=560,
                             returned_objects=["last_clicked"])
     if _add_click(plan, (returned or {}).get("last_clicked")):
         st.rerun()
-    if fig["method"] == "network":
-        raw = fig["raw"]
-        changed = raw.settlements[raw.settlements["status"] != "unchanged"]
-        if len(changed):
-            st.dataframe(changed[["name", "population", "time_before_min", "time_after_min", "change_min", "status"]]
-                         .round(1).rename(columns={"name": tr("col_name", lang),
-                                                   "population": tr("col_population", lang)}),
-                         hide_index=True, width="stretch")
+    raw = fig["raw"]
+    changed = raw.settlements[(raw.settlements["status"] != "unchanged")
+                              | (raw.settlements["covered_before"] != raw.settlements["covered_after"])]
+    if len(changed):
+        st.dataframe(changed[["name", "population", "time_before_min", "time_after_min", "change_min", "covered_before",
+                              "covered_after", "status"]]
+                     .round(1).rename(columns={"name": tr("col_name", lang), "population": tr("col_population", lang)}),
+                     hide_index=True, width="stretch")
     suggest_section(ctx, group, plan)
     capacity_section(ctx, group)
 

@@ -92,10 +92,11 @@ def browser():
 
 
 def expected_covered(minutes: float, km: float = 14.0) -> str:
-    from analysis.access import compute_access
-    from analysis.coverage import coverage_summary, evaluate_norms
-    from analysis.datasets import load_demo_pack
-    from analysis.norms import DEFAULT_NORMS, get_norm, with_threshold
+    from analysis.metrics.access import compute_access
+    from analysis.metrics.coverage import evaluate_norms
+    from analysis.metrics.norms import DEFAULT_NORMS, get_norm, with_threshold
+    from analysis.metrics.summary import coverage_summary
+    from analysis.sources.packs import load_demo_pack
     from dashboard.i18n import fmt_int
 
     bundle = load_demo_pack(BRODY)

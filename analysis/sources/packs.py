@@ -1,0 +1,242 @@
+"""The curated demo packs: one hromada's boundary, settlements and ЦНАП points, ready to load."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+
+from analysis.errors import DataError
+from analysis.sources.admin import (
+    SOURCE_CNAP_REGISTRY,
+    SOURCE_KATOTTG,
+    SOURCE_OCHA,
+    SOURCE_OSM,
+    SOURCE_POPULATION,
+    _require_file,
+    _root,
+)
+
+
+@dataclass
+class HromadaBundle:
+    """Everything the analysis needs about one hromada, in the project's standard tables.
+
+    Attributes
+    ----------
+    code, name_uk, name_en
+        Hromada KATOTTG code and names.
+    boundary
+        GeoDataFrame with one row (hromada polygon, EPSG:4326) and its attributes.
+    settlements
+        Standard settlements table (see :mod:`analysis.places`).
+    service_points
+        Standard service-points table (see :mod:`analysis.places`).
+    settlement_areas
+        Optional settlement polygons (for maps), or None.
+    sources
+        Citations: dicts with ``name``, ``licence``, ``url``, ``description``.
+    notes
+        Data-quality notes (plain sentences) to show next to the results.
+    """
+
+    code: str
+    name_uk: str
+    name_en: str
+    boundary: gpd.GeoDataFrame
+    settlements: gpd.GeoDataFrame
+    service_points: gpd.GeoDataFrame
+    settlement_areas: gpd.GeoDataFrame | None = None
+    sources: list[dict[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    path: Path | None = None
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Demo packs
+# ----------------------------------------------------------------------------------------------------------------
+def _pack_dirs(root: Path) -> list[Path]:
+    demo = root / "demo"
+    if not demo.is_dir():
+        raise DataError(f"Немає теки demo/ у {root} / No demo/ folder in {root}.")
+    return sorted(p.parent for p in demo.glob("*/boundary.geojson"))
+
+
+def list_demo_packs(root: str | os.PathLike | None = None) -> pd.DataFrame:
+    """One row per demo pack found under ``<root>/demo/*/boundary.geojson``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``code``, ``name_uk``, ``name_en``, ``oblast``, ``raion``, ``population_2022``,
+        ``n_settlements``, ``n_service_points``, ``path``; sorted by code.
+    """
+    rows = []
+    for pack in _pack_dirs(_root(root)):
+        props = pyogrio.read_dataframe(pack / "boundary.geojson", read_geometry=False).iloc[0]
+
+        def count(name: str) -> int:
+            path = pack / name
+            return int(pyogrio.read_info(path)["features"]) if path.exists() else 0
+
+        rows.append(
+            {
+                "code": str(props.get("katottg", pack.name)),
+                "name_uk": props.get("name_uk"),
+                "name_en": props.get("name_en") if pd.notna(props.get("name_en")) else props.get("name_en_ocha"),
+                "oblast": props.get("oblast"),
+                "raion": props.get("raion"),
+                "population_2022": pd.to_numeric(props.get("population_2022_ukrstat"), errors="coerce"),
+                "n_settlements": count("settlements.geojson"),
+                "n_service_points": count("service_points.geojson"),
+                "path": pack,
+            }
+        )
+    columns = ["code", "name_uk", "name_en", "oblast", "raion", "population_2022", "n_settlements",
+               "n_service_points", "path"]
+    table = pd.DataFrame(rows, columns=columns)
+    table["population_2022"] = table["population_2022"].astype("Int64")
+    return table
+
+
+def _resolve_pack(code_or_path: str | os.PathLike, root: str | os.PathLike | None) -> Path:
+    candidate = Path(code_or_path)
+    if candidate.is_dir() and (candidate / "boundary.geojson").exists():
+        return candidate
+    code = str(code_or_path).strip()
+    base = _root(root)
+    pack = base / "demo" / code
+    if (pack / "boundary.geojson").exists():
+        return pack
+    known = ", ".join(p.name for p in _pack_dirs(base)) or "—"
+    raise DataError(
+        f"Демо-пакет '{code}' не знайдено / Demo pack '{code}' not found in {base / 'demo'}. Available: {known}."
+    )
+
+
+def _read_pack_readme_notes(pack: Path) -> list[str]:
+    """The bullet points of the README section "Pack-specific notes" (empty list if absent)."""
+    readme = pack / "README.md"
+    if not readme.exists():
+        return []
+    text = readme.read_text(encoding="utf-8")
+    match = re.search(r"^## Pack-specific notes\s*$(.*?)(?=^## |\Z)", text, flags=re.MULTILINE | re.DOTALL)
+    if not match:
+        return []
+    notes, current = [], []
+    for line in match.group(1).splitlines():
+        if line.startswith("- "):
+            if current:
+                notes.append(" ".join(current))
+            current = [line[2:].strip()]
+        elif line.strip() and current:
+            current.append(line.strip())
+    if current:
+        notes.append(" ".join(current))
+    return notes
+
+
+def load_demo_pack(code_or_path: str | os.PathLike, root: str | os.PathLike | None = None) -> HromadaBundle:
+    """Load one demo pack (by hromada KATOTTG code or pack folder) into a :class:`HromadaBundle`.
+
+    Settlements and service points are converted to the standard tables of :mod:`analysis.places`
+    (pack columns are kept as extra columns). Service-point categories are the taxonomy ids derived from the
+    registry names with :meth:`analysis.taxonomy.Taxonomy.classify_registry_name`.
+    """
+    # Local import: places depends on this module for its reference-data readers.
+    from analysis.sources.places import empty_service_points, settlements_from_table
+
+    pack = _resolve_pack(code_or_path, root)
+    boundary = gpd.read_file(pack / "boundary.geojson", engine="pyogrio")
+    if len(boundary) != 1:
+        raise DataError(f"{pack / 'boundary.geojson'}: expected one polygon, found {len(boundary)}.")
+    boundary = boundary.to_crs(4326)
+    props = boundary.iloc[0]
+    code = str(props.get("katottg") or pack.name)
+
+    raw_settlements = gpd.read_file(_require_file(pack / "settlements.geojson"), engine="pyogrio")
+    settlements = settlements_from_table(
+        raw_settlements.rename(columns={"name_uk": "name"}), hromada_katottg=code
+    )
+
+    sp_path = pack / "service_points.geojson"
+    if sp_path.exists():
+        service_points = registry_points_to_standard(gpd.read_file(sp_path, engine="pyogrio"))
+    else:
+        service_points = empty_service_points()
+
+    areas_path = pack / "settlement_areas.geojson"
+    settlement_areas = gpd.read_file(areas_path, engine="pyogrio").to_crs(4326) if areas_path.exists() else None
+
+    notes = _bundle_notes(settlements, service_points, props) + _read_pack_readme_notes(pack)
+    return HromadaBundle(
+        code=code,
+        name_uk=str(props.get("name_uk", "")),
+        name_en=str(props.get("name_en") or props.get("name_en_ocha") or ""),
+        boundary=boundary,
+        settlements=settlements,
+        service_points=service_points,
+        settlement_areas=settlement_areas,
+        sources=[dict(SOURCE_OSM), dict(SOURCE_KATOTTG), dict(SOURCE_CNAP_REGISTRY), dict(SOURCE_POPULATION),
+                 dict(SOURCE_OCHA)],
+        notes=notes,
+        path=pack,
+    )
+
+
+def registry_points_to_standard(points: gpd.GeoDataFrame, taxonomy: Any = None) -> gpd.GeoDataFrame:
+    """Geocoded ЦНАП-registry rows (a pack's ``service_points.geojson``) → standard service-points table.
+
+    ``id`` = ``"registry:<registry_code>"``, ``source`` = ``"registry"``, ``category`` from the registry name via
+    :meth:`analysis.taxonomy.Taxonomy.classify_registry_name`; all pack columns are kept.
+    """
+    from analysis.sources.places import service_points_from_table
+    from analysis.sources.taxonomy import load_taxonomy
+
+    taxonomy = taxonomy or load_taxonomy()
+    if "registry_code" not in points.columns or "name" not in points.columns:
+        raise DataError(
+            "Таблиця реєстру ЦНАП без стовпців registry_code/name / Registry service points need columns "
+            f"'registry_code' and 'name'; found: {', '.join(map(str, points.columns))}."
+        )
+    codes = pd.to_numeric(points["registry_code"], errors="coerce").astype("Int64")
+    table = points.assign(
+        id="registry:" + codes.astype("string"),
+        category=[taxonomy.classify_registry_name(n) for n in points["name"].astype("string").fillna("")],
+        source="registry",
+        registry_code=codes,
+    )
+    return service_points_from_table(table, taxonomy=taxonomy)
+
+
+def _bundle_notes(settlements: gpd.GeoDataFrame, service_points: gpd.GeoDataFrame, props: pd.Series) -> list[str]:
+    notes = []
+    src = settlements["population_source"].astype("string")
+    n_osm = int(src.str.contains("osm", na=False).sum())
+    if n_osm:
+        notes.append(
+            f"Населення {n_osm} з {len(settlements)} населених пунктів — тег OSM (переважно перепис 2001 р.) / "
+            f"Population of {n_osm} of {len(settlements)} settlements is the OSM tag (mostly 2001 census); "
+            f"sum {settlements['population'].sum():,.0f} vs Ukrstat 2022 hromada total "
+            f"{pd.to_numeric(props.get('population_2022_ukrstat'), errors='coerce'):,.0f}."
+        )
+    n_missing = int(settlements["population"].isna().sum())
+    if n_missing:
+        notes.append(f"Населення невідоме для {n_missing} н.п. / Population unknown for {n_missing} settlements.")
+    if len(service_points):
+        precision = service_points["location_precision"].value_counts().to_dict()
+        notes.append(
+            "Точки ЦНАП розміщено в центрі населеного пункту, а не за адресою будівлі / ЦНАП points are placed at "
+            f"the settlement point, not the building ({precision}); registry vintage ≈2022–mid-2023."
+        )
+    notes.append(
+        "Демо-пакет не містить доріг: відстані до імпорту OSM-доріг — оцінка / The pack carries no roads: "
+        "until OSM roads are imported, distances are straight-line estimates."
+    )
+    return notes

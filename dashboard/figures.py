@@ -1,0 +1,97 @@
+"""Figures and blocks several pages, the printable report and the downloads share: the coverage map, the
+barrier-free headline and point statuses, the banner saying how the figures were computed. Built from
+:mod:`dashboard.cache` only — no page is imported here, so pages, report and exports never import each other."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from analysis.metrics.norms import norm_for_group
+from analysis.reporting.maps import access_map
+from analysis.sources.taxonomy import load_taxonomy
+from dashboard import cache, mapview
+from dashboard.context import ctx_args
+from dashboard.i18n import fmt_pct, tr
+
+
+def method_banner(ctx: dict) -> None:
+    """Says whether the figures are routed or estimated (and how), and the routing notes."""
+    lang, result = ctx["lang"], ctx["access"]
+    if result.estimated:
+        st.warning(tr("estimated_banner", lang, circuity=result.circuity, speed=result.router.speed_kmh))
+    else:
+        st.info(tr("routed_banner", lang, circuity=result.circuity, max_snap=f"{result.router.max_snap_m:g}"
+                   if result.router.max_snap_m else "∞"))
+        for note in result.notes:
+            st.caption(note)
+
+
+def point_status(ctx: dict):
+    """(point id -> barrier-free status, status -> label) for map icons, or None without service points."""
+    if ctx.get("bundle") is None or not len(ctx["bundle"].service_points):
+        return None
+    from analysis.barrier_free.status import STATUS_LABELS
+
+    points = cache.assessed_points(ctx["spec"])
+    status = pd.Series(points["barrier_free_status"].astype(str).to_numpy(), index=points["id"].astype(str))
+    labels = {k: v[ctx["lang"]] for k, v in STATUS_LABELS.items()}
+    return status, labels
+
+
+def barrier_free_headline(ctx: dict):
+    """(share of the population that reaches a barrier-free ЦНАП point within the ЦНАП norm, caption) or None."""
+    if ctx.get("bundle") is None or not len(ctx["bundle"].service_points):
+        return None
+    lang = ctx["lang"]
+    result = cache.bf_coverage(*ctx_args(ctx), ctx["norms"])
+    row = result.hromadas.iloc[0]
+    caption = tr("bf_share_caption", lang, accessible=int(row["n_accessible"]), total=int(row["n_points"]),
+                 unknown=int(row["n_unknown"]))
+    return fmt_pct(row["barrier_free_share"], lang), caption
+
+
+def coverage_map(ctx: dict, target: str, *, tiles: bool, area_breaks=(), closed_ids=(), status=None,
+                 status_labels=None, extra_layers=()):
+    """The folium map of a service group: settlements by travel-time band, those outside the group's own norm
+    outlined, service points with their barrier-free status, optional service areas."""
+    lang = ctx["lang"]
+    taxonomy = load_taxonomy()
+    result = ctx["access"]
+    settlements = result.settlements
+    names = result.service_points.set_index("id")["name"]
+    norm = norm_for_group(ctx["norms"], target)
+    uncovered = None
+    if norm is not None:
+        evaluation = cache.evaluation(*ctx_args(ctx), ctx["norms"])
+        part = evaluation[evaluation["norm_id"] == norm.id].set_index("settlement_id")
+        meets = settlements["id"].map(part["meets_norm"])
+        uncovered = (meets == False).fillna(False).to_numpy(dtype=bool)  # noqa: E712 - NA = not evaluated
+    layers = []
+    if area_breaks:
+        with st.spinner(tr("computing", lang)):
+            areas = cache.service_areas(*ctx_args(ctx), target)
+        areas = areas[areas["break_min"].isin([float(b) for b in area_breaks])].rename(columns={"break_min": "minutes"})
+        layers.extend(mapview.service_area_layers(areas, lang))
+    points = result.service_points[result.service_points["group"] == target]
+    layers.append(mapview.service_layer(points, lang, taxonomy=taxonomy, status=status, status_labels=status_labels,
+                                        highlight=closed_ids))
+    layers.extend(extra_layers)
+    if uncovered is not None and uncovered.any():
+        layers.append(mapview.uncovered_layer(settlements, uncovered, lang))
+    fmap = access_map(
+        settlements.assign(nearest_name=settlements[f"nearest_service_id__{target}"].map(names)),
+        None,
+        ctx["bundle"].boundary,
+        time_column=f"travel_time_min__{target}",
+        distance_column=f"total_distance_km__{target}",
+        nearest_column="nearest_name",
+        target_label=taxonomy.group_label(target, lang),
+        estimated=result.estimated,
+        lang=lang,
+        tiles=tiles,
+        highlight_uncovered=uncovered,
+        extra_layers=layers,
+    )
+    fmap.get_root().add_child(mapview.service_legend(lang, status_labels))
+    return fmap
