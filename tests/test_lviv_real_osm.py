@@ -1,0 +1,132 @@
+"""Snapping and routing on the real Ukrainian extract ``../shared/data/osm/lviv_2013_osmtransit.osm`` (Lviv and
+suburbs, 2013, transit-route roads only): points on the roads join them where they are, route lengths equal an
+independent networkx computation with the exact position along the segment, and the mode rules hold on real tags."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pyproj
+import pytest
+import shapely
+from routing_reference import reference_graph, reference_time_and_length
+
+from analysis.routing.router import Router
+from analysis.routing.snap import DEFAULT_MIN_COMPONENT_NODES, snap_candidates
+from analysis.sources.osm_import import read_osm
+from conftest import shared_data_root
+
+
+@pytest.fixture(scope="module")
+def lviv():
+    path = shared_data_root() / "osm" / "lviv_2013_osmtransit.osm"
+    if not path.exists():
+        pytest.skip(f"{path} is not there")
+    return read_osm(path).network
+
+
+def _points_on_segments(network, segments, seed, offset_m, prefix):
+    """One point per segment in ``segments``, at a random position along it and ``offset_m`` (an array, signed)
+    to its side, as WGS84 points; returns (points, fractions)."""
+    rng = np.random.default_rng(seed)
+    u = network.edges["u"].to_numpy()[segments]
+    v = network.edges["v"].to_numpy()[segments]
+    x, y = network.nodes["x"].to_numpy(), network.nodes["y"].to_numpy()
+    fraction = rng.uniform(0.05, 0.95, len(segments))
+    dx, dy = x[v] - x[u], y[v] - y[u]
+    length = np.hypot(dx, dy)
+    nx_, ny_ = -dy / length, dx / length  # unit normal
+    px = x[u] + fraction * dx + offset_m * nx_
+    py = y[u] + fraction * dy + offset_m * ny_
+    to_wgs = pyproj.Transformer.from_crs(network.metric_crs, "EPSG:4326", always_xy=True)
+    lon, lat = to_wgs.transform(px, py)
+    points = gpd.GeoDataFrame({"id": [f"{prefix}{i}" for i in range(len(segments))]},
+                              geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
+    return points, fraction
+
+
+def _sample_segments(network, allowed, n, seed):
+    """``n`` distinct segments among ``allowed`` (boolean mask), drawn in proportion to their length (a point
+    "on the roads" is more likely on a long road); only segments of at least 5 m, so an offset is meaningful."""
+    rng = np.random.default_rng(seed)
+    length = network.edges["length_m"].to_numpy()
+    pool = np.flatnonzero(allowed & (length >= 5.0))
+    return rng.choice(pool, size=min(n, len(pool)), replace=False, p=length[pool] / length[pool].sum())
+
+
+def test_lviv_walk_network_is_one_component(lviv):
+    """``trunk_link`` is walkable: the trunk/primary cluster is not cut off on foot (it was 67 km in 2 parts)."""
+    graph = lviv.graph("walk")
+    used = graph.node_usable
+    assert len(np.unique(graph.component[used])) == 1
+
+
+@pytest.mark.parametrize("mode", ["walk", "drive"])
+def test_lviv_points_on_roads_snap_within_25_m(lviv, mode):
+    """1,000 points up to 20 m beside roads points may join (for driving: the strongly connected part, see
+    ``snap_candidates``) join the network with a leg of at most 25 m — not at the nearest junction, which on this
+    extract was a median 34 m and up to 2.5 km away."""
+    router = Router(lviv, mode)
+    candidates, _ = snap_candidates(router.open_graph, lviv, DEFAULT_MIN_COMPONENT_NODES)
+    allowed = np.zeros(lviv.n_edges, dtype=bool)
+    allowed[candidates] = True
+    segments = _sample_segments(lviv, allowed, 1000, seed=11)
+    offset = np.random.default_rng(12).uniform(-20.0, 20.0, len(segments))
+    points, _ = _points_on_segments(lviv, segments, 13, offset, "p")
+    snapped = router.snap(points)
+    assert len(snapped) == 1000
+    assert snapped.snap_m.max() <= 25.0
+    # a point is never farther from where it joins than from the road it was put beside
+    assert (snapped.snap_m <= np.abs(offset) + 0.05).all()
+    assert not snapped.too_far.any()
+    assert np.isin(snapped.edge, candidates).all()
+
+
+def test_lviv_drive_snaps_only_onto_the_strongly_connected_roads(lviv):
+    """Points on *any* drivable segment, one-way dead ends included. A point joins a strongly connected candidate
+    (from where a car can get back) unless every candidate is more than ``island_snap_m`` away — a road cut off by
+    the extract's edge: it then stays on its own road (and routing reports it), never walked 500 m+ to another.
+    The few that move more than 25 m do so because their own segment is such a dead end."""
+    router = Router(lviv, "drive")
+    graph = router.open_graph
+    candidates, tree = snap_candidates(graph, lviv, DEFAULT_MIN_COMPONENT_NODES)
+    segments = _sample_segments(lviv, graph.segment_usable, 1000, seed=21)
+    points, _ = _points_on_segments(lviv, segments, 22, np.zeros(len(segments)), "p")
+    snapped = router.snap(points)
+    _, to_candidate_m = tree.query_nearest(shapely.points(snapped.x, snapped.y), return_distance=True,
+                                           all_matches=False)
+    island = to_candidate_m > router.island_snap_m
+    assert np.isin(snapped.edge[~island], candidates).all()
+    assert (snapped.edge[island] == segments[island]).all() and snapped.snap_m[island].max() < 0.01
+    moved = snapped.snap_m > 25.0
+    assert not np.isin(segments[moved], candidates).any()
+    assert moved.mean() < 0.05 and island.mean() < 0.05
+    # the strongly connected roads are the bulk of the network, so these are exceptions
+    assert np.isin(segments, candidates).mean() > 0.9
+
+
+@pytest.mark.parametrize("mode", ["walk", "drive"])
+def test_lviv_route_lengths_equal_networkx_at_the_exact_position(lviv, mode):
+    """Points lying exactly on road segments: times and fastest-route lengths equal networkx shortest paths on a
+    graph built in the test, with each point a virtual node at its exact position along its segment."""
+    router = Router(lviv, mode)
+    candidates, _ = snap_candidates(router.open_graph, lviv, DEFAULT_MIN_COMPONENT_NODES)
+    allowed = np.zeros(lviv.n_edges, dtype=bool)
+    allowed[candidates] = True
+    segments = _sample_segments(lviv, allowed, 48, seed=31)
+    points, _ = _points_on_segments(lviv, segments, 32, np.zeros(len(segments)), "p")
+    origins, destinations = points.iloc[:40].reset_index(drop=True), points.iloc[40:].reset_index(drop=True)
+    o, d = router.snap(origins), router.snap(destinations)
+    assert o.snap_m.max() < 0.01 and d.snap_m.max() < 0.01
+    matrix = router.matrix(origins, destinations)
+    G = reference_graph(lviv, mode, origins, destinations, segments[:40], segments[40:])
+    compared = 0
+    for i, oid in enumerate(origins["id"]):
+        for j, did in enumerate(destinations["id"]):
+            seconds, metres = reference_time_and_length(G, oid, did)
+            assert matrix.time_min[i, j] * 60 == pytest.approx(seconds, rel=1e-9, abs=1e-3)
+            if np.isfinite(seconds):
+                assert matrix.distance_km[i, j] * 1000 == pytest.approx(metres, rel=1e-6, abs=0.05)
+                compared += 1
+    # some pairs have no route in one-way driving (separate strongly connected parts of this partial extract)
+    assert compared >= 200
