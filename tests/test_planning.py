@@ -381,3 +381,25 @@ def test_suggest_on_demo_pack_with_estimated_times(data_root):
     greedy = suggest_points(candidates, 2, 10.0, threshold_km=6.0, population=population, existing_points=existing,
                             method="greedy")
     assert greedy.newly_covered_population <= result.newly_covered_population + 1e-9
+
+
+def test_far_settlements_are_never_suggested_and_weigh_nothing():
+    """A big settlement 800 km from the roads, one in the sea and one with swapped coordinates: not routed, so
+    they are neither chosen as sites nor counted as newly covered — through every entry point."""
+    net, settlements, points = _instance(23, size=18, n_settlements=40, n_points=2)
+    lon0, lat0 = net.nodes["lon"].min(), net.nodes["lat"].min()
+    far = gpd.GeoDataFrame(
+        {"id": ["far", "sea", "swapped"], "population": [80_000.0, 50_000.0, 60_000.0],
+         "hromada_katottg": "UA-A"},
+        geometry=gpd.points_from_xy([lon0 + 11.0, 31.0, lat0], [lat0, 45.5, lon0]), crs="EPSG:4326")
+    everyone = pd.concat([settlements, far], ignore_index=True)
+    ctx = PlanningContext.build(net, everyone, points, "drive", "cnap", threshold_min=3.0)
+    assert not ctx.baseline.origin_routed[-3:].any() and ctx.baseline.origin_routed[:-3].all()
+    alone = suggest_points(PlanningContext.build(net, settlements, points, "drive", "cnap", threshold_min=3.0), 3,
+                           method="exact")
+    for suggestion in (suggest_points(ctx, 3, method="exact"),
+                       suggest_points(net, 3, 3.0, settlements=everyone, existing_points=points)):
+        assert not set(suggestion.chosen_ids) & {"far", "sea", "swapped"}
+        assert suggestion.newly_covered_population == pytest.approx(alone.newly_covered_population)
+        rows = suggestion.settlements.set_index("origin_id").loc[["far", "sea", "swapped"]]
+        assert not rows["covered_after"].any()
