@@ -24,8 +24,8 @@ import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from analysis.planning.scenario import NewPoint, PlanningContext, WhatIf, apply_scenario, scenario_times
-from analysis.planning.suggest import suggest_points
+from analysis.planning.scenario import NewPoint, PlanningContext, WhatIf, apply_scenario, scenario_matrix  # noqa: E402
+from analysis.planning.suggest import suggest_points  # noqa: E402
 from analysis.routing.router import nearest_service  # noqa: E402
 from analysis.sources.synthetic import random_points, road_grid  # noqa: E402
 
@@ -73,7 +73,7 @@ def main(rows: int = 220, cols: int = 220, n_settlements: int = 300, n_points: i
     core, full = [], []
     for node in picks:
         scenario = WhatIf(add=[NewPoint(float(lon[node]), float(lat[node]), id="new")])
-        _, t_core = _timed(scenario_times, context, scenario)
+        _, t_core = _timed(scenario_matrix, context, scenario)
         _, t_full = _timed(apply_scenario, context, scenario)
         core.append(t_core)
         full.append(t_full)
@@ -91,9 +91,11 @@ def main(rows: int = 220, cols: int = 220, n_settlements: int = 300, n_points: i
     print(f"  max |incremental - scratch|     {_max_gap(result, check):.2e} min")
 
     # close one segment on the fastest route of the settlement with the longest trip
-    far = int(np.argmax(context.baseline_seconds))
-    node = context.origin_node[far]
-    on_route = int(context.tree_edge[node]) if context.tree_edge[node] >= 0 else 0
+    seconds = np.where(np.isfinite(context.baseline_seconds), context.baseline_seconds, -1.0)
+    far = int(np.argmax(seconds))
+    owners, segments = context.baseline.routes[int(context.baseline_point[far])]
+    mine = segments[owners == far]
+    on_route = int(mine[len(mine) // 2])
     road_times = []
     for _ in range(10):
         road, t_road = _timed(apply_scenario, context, WhatIf(close_edges=[on_route]))
@@ -102,7 +104,8 @@ def main(rows: int = 220, cols: int = 220, n_settlements: int = 300, n_points: i
     print(f"close 1 segment on a route        {_ms(statistics.median(road_times))}   (method {road.method}, "
           f"{road.affected_settlements} settlements affected; median of 10)")
     print(f"  max |what-if - scratch|         {_max_gap(road, check):.2e} min")
-    off_route = int(np.setdiff1d(np.arange(network.n_edges), context.tree_edge)[0])
+    on_any_route = np.concatenate([segments for _, segments in context.baseline.routes])
+    off_route = int(np.setdiff1d(np.arange(network.n_edges), on_any_route)[0])
     quiet, t_quiet = _timed(apply_scenario, context, WhatIf(close_edges=[off_route]))
     print(f"close 1 segment off every route   {_ms(t_quiet)}   (method {quiet.method})")
 

@@ -430,11 +430,12 @@ def scenario_matrix(context: PlanningContext, scenario: WhatIf) -> dict:
                 touched[j] = True
                 on_nearest = owners[hit][nearest[owners[hit]] == j]
                 affected[on_nearest] = True
-    router = context.router.with_closed(closed) if len(closed) else context.router
     t1 = time.perf_counter()
     keep = np.flatnonzero(~removed)
     matrix = baseline.columns(keep)
     redo = touched[keep]
+    # a closure on no route changes no figure of the kept points: the closed graph is built only when needed
+    router = context.router.with_closed(closed) if len(closed) and (redo.any() or len(new)) else context.router
     if redo.any():
         fresh = _columns(router, context.origins, context.points.iloc[keep[redo]], context.id_column)
         positions = np.flatnonzero(redo)

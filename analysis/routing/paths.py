@@ -111,23 +111,71 @@ def tree_arc_length(graph: ProfileGraph, parent: np.ndarray, child: np.ndarray) 
     return out
 
 
-def walk_to_root(graph: ProfileGraph, predecessors: np.ndarray, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Follow shortest-path-tree predecessors (negative at roots) from ``start`` nodes up to their roots, all starts
-    in lock-step. Returns the summed arc lengths (m) and the root reached.
-
-    Only the arcs on the requested paths are looked up, so the cost is (path depth) x (number of starts) in
-    vectorised steps, independent of the size of the network.
-    """
+def _tree_paths(predecessors: np.ndarray, start: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Walk shortest-path-tree predecessors (negative at roots) from ``start`` nodes up to their roots, all starts in
+    lock-step, with index steps only. Returns (start position, parent, child) of every arc on the paths and the
+    root each start reaches."""
     current = np.asarray(start, dtype=np.int64).copy()
-    total = np.zeros(len(current), dtype=float)
+    owners, parents, children = [], [], []
     active = np.flatnonzero(predecessors[current] >= 0) if len(current) else np.zeros(0, dtype=np.int64)
     while len(active):
         child = current[active]
         parent = predecessors[child].astype(np.int64)
-        total[active] += tree_arc_length(graph, parent, child)
+        owners.append(active)
+        parents.append(parent)
+        children.append(child)
         current[active] = parent
         active = active[predecessors[parent] >= 0]
-    return total, current
+    if not owners:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty, current
+    return np.concatenate(owners), np.concatenate(parents), np.concatenate(children), current
+
+
+def walk_to_root(graph: ProfileGraph, predecessors: np.ndarray, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Follow shortest-path-tree predecessors (negative at roots) from ``start`` nodes up to their roots. Returns the
+    summed arc lengths (m) and the root reached.
+
+    Routes from many settlements merge on the way to a service, so each tree node on them is visited once: the
+    walkers stop where another has been, each visited node's arc is looked up once (all together), and the lengths
+    to the root are summed by pointer doubling over the visited nodes (``log2(depth)`` vectorised steps). The cost
+    is the number of distinct nodes on the routes, independent of the size of the network.
+    """
+    start = np.asarray(start, dtype=np.int64)
+    if not len(start):
+        return np.zeros(0), start.copy()
+    n = len(predecessors)
+    local = np.full(n, -1, dtype=np.int64)  # node -> position among the visited nodes
+    visited = [np.unique(start)]
+    local[visited[0]] = np.arange(len(visited[0]))
+    count = len(visited[0])
+    frontier = visited[0]
+    while len(frontier):
+        parent = predecessors[frontier].astype(np.int64)
+        parent = parent[parent >= 0]
+        parent = parent[local[parent] < 0]
+        # drop repeats without sorting: of several writes to one node the last one stays
+        slot = np.arange(len(parent))
+        local[parent] = slot
+        parent = parent[local[parent] == slot]
+        local[parent] = np.arange(count, count + len(parent))
+        count += len(parent)
+        visited.append(parent)
+        frontier = parent
+    nodes = np.concatenate(visited)
+    parent = predecessors[nodes].astype(np.int64)
+    is_root = parent < 0
+    up = np.where(is_root, np.arange(len(nodes)), local[np.maximum(parent, 0)])
+    length = np.zeros(len(nodes))
+    length[~is_root] = tree_arc_length(graph, parent[~is_root], nodes[~is_root])
+    while True:  # pointer doubling: length to the node 2^k steps up, until every pointer is at a root
+        done = up[up] == up
+        if done.all():
+            break
+        length = length + length[up]  # a root's length is 0 and its pointer itself
+        up = up[up]
+    rows = local[start]
+    return length[rows], nodes[up[rows]]
 
 
 def arc_values(graph: ProfileGraph, aligned: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -139,16 +187,5 @@ def arc_values(graph: ProfileGraph, aligned: np.ndarray, rows: np.ndarray, cols:
 
 def route_segments(graph: ProfileGraph, predecessors: np.ndarray, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(start position, segment id) for every arc on the tree paths from ``start`` nodes to their roots."""
-    owners, segments = [], []
-    current = np.asarray(start, dtype=np.int64).copy()
-    active = np.flatnonzero(predecessors[current] >= 0) if len(current) else np.zeros(0, dtype=np.int64)
-    while len(active):
-        child = current[active]
-        parent = predecessors[child].astype(np.int64)
-        owners.append(active)
-        segments.append(arc_values(graph, graph.reverse_edge_id, parent, child))
-        current[active] = parent
-        active = active[predecessors[parent] >= 0]
-    if not owners:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    return np.concatenate(owners), np.concatenate(segments)
+    owners, parents, children, _ = _tree_paths(predecessors, start)
+    return owners, arc_values(graph, graph.reverse_edge_id, parents, children)
