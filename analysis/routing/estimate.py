@@ -20,7 +20,7 @@ from analysis.network.modes import get_profile
 from analysis.network.profiles import OFF_NETWORK_WALK_SPEED_KMH
 from analysis.network.wheelchair import WHEELCHAIR_SPEED_KMH
 from analysis.routing.matrix import TravelMatrix
-from analysis.routing.points import _geodesic_km, point_lonlat, validate_points
+from analysis.routing.points import _geodesic_km, check_cutoff, point_lonlat, validate_points
 from analysis.routing.results import REASON_CUTOFF, REASON_NO_DESTINATIONS, unreachable_table
 
 #: Default circuity factor (road distance / straight-line distance) for estimates without a road network.
@@ -102,7 +102,6 @@ class EstimateRouter:
                 cutoff_km: float | None = None, id_column: str = "id", progress=None) -> pd.DataFrame:
         """Nearest destination per origin (columns :data:`~analysis.routing.results.RESULT_COLUMNS`,
         ``snap_distance_m`` = 0, ``network_distance_km`` = estimated road km, ``method = "estimated"``)."""
-        from analysis.routing.router import check_cutoff
 
         cutoff_min = check_cutoff(cutoff_min, "cutoff_min")
         cutoff_km = check_cutoff(cutoff_km, "cutoff_km")

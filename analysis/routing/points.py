@@ -1,4 +1,4 @@
-"""Point tables for routing: validation, WGS84 coordinates, geodesic distances."""
+"""Inputs of routing: point tables (validation, WGS84 coordinates, geodesic distances) and cutoffs."""
 
 from __future__ import annotations
 
@@ -36,3 +36,16 @@ def validate_points(points: gpd.GeoDataFrame, what: str, id_column: str) -> None
 def _geodesic_km(lon1, lat1, lon2, lat2) -> np.ndarray:
     _, _, metres = _GEOD.inv(lon1, lat1, lon2, lat2)
     return np.asarray(metres, dtype=float) / 1000.0
+
+
+def check_cutoff(value: float | None, name: str) -> float | None:
+    """A cutoff must be a positive finite number (or None)."""
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise DataError(f"{name} must be a number; got {value!r}.") from None
+    if not np.isfinite(number) or number <= 0:
+        raise DataError(f"{name} must be a positive finite number; got {value!r}.")
+    return number

@@ -35,7 +35,7 @@ from analysis.network.modes import get_profile
 from analysis.network.profiles import Profile
 from analysis.routing.matrix import TravelMatrix
 from analysis.routing.paths import multi_source_tree, per_source_trees, route_segments, walk_to_root
-from analysis.routing.points import _geodesic_km
+from analysis.routing.points import _geodesic_km, check_cutoff
 from analysis.routing.results import (
     REASON_CUTOFF,
     REASON_DESTINATIONS_TOO_FAR,
@@ -60,19 +60,6 @@ Points = gpd.GeoDataFrame | Snapped
 
 def _limit(cutoff_min: float | None) -> float:
     return np.inf if cutoff_min is None else float(cutoff_min) * 60.0
-
-
-def check_cutoff(value: float | None, name: str) -> float | None:
-    """A cutoff must be a positive finite number (or None)."""
-    if value is None:
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise DataError(f"{name} must be a number; got {value!r}.") from None
-    if not np.isfinite(number) or number <= 0:
-        raise DataError(f"{name} must be a positive finite number; got {value!r}.")
-    return number
 
 
 class Router:
