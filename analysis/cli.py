@@ -291,7 +291,8 @@ def cmd_rank(args) -> int:
     progress, close = _progress_bar(not args.quiet)
     try:
         result = analyse_many(packs, root=args.data_root, networks=networks, mode=args.mode,
-                              circuity=args.circuity, scheduler=args.scheduler, n_workers=args.workers,
+                              circuity=args.circuity, max_snap_m=args.max_snap_m, scheduler=args.scheduler,
+                              n_workers=args.workers,
                               progress=progress)
     finally:
         close()
@@ -391,6 +392,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--circuity", type=float, default=1.3)
     p.add_argument("--scheduler", default="serial", help="serial, local (Dask LocalCluster) or a Dask address")
     p.add_argument("--workers", type=int, default=None, help="local cluster worker processes")
+    add_max_snap(p)
     p.add_argument("--out", required=True, help="output .csv or .xlsx (UA and EN headers)")
     p.set_defaults(func=cmd_rank)
 

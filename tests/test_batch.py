@@ -61,3 +61,18 @@ def test_rank_command_writes_bilingual_table(data_root, tmp_path):
     assert main(["--quiet", "--data-root", str(data_root), "rank", "--out", str(out)]) == 0
     table = pd.read_csv(out, encoding="utf-8-sig")
     assert len(table) == len(list_demo_packs(data_root))
+
+
+def test_max_snap_distance_reaches_every_hromada_of_a_batch(data_root, brody_network_dir, tmp_path):
+    """``--max-snap-m`` is the router's limit in batches too: at 1 m no settlement joins Brody's roads (none lies
+    exactly on them), so its whole population is outside the norm; the default limit routes them."""
+    networks = {BRODY: brody_network_dir}
+    default = analyse_many([BRODY], root=data_root, networks=networks).ranking.iloc[0]
+    strict = analyse_many([BRODY], root=data_root, networks=networks, max_snap_m=1.0).ranking.iloc[0]
+    assert default["population_uncovered"] < default["population"]
+    assert strict["population_uncovered"] == strict["population"] == default["population"]
+    assert strict["n_quality_flags"] > default["n_quality_flags"]  # the far settlements are named
+    out = tmp_path / "ranking.csv"
+    assert main(["--quiet", "--data-root", str(data_root), "rank", "--packs", BRODY, "--network",
+                 f"{BRODY}={brody_network_dir}", "--max-snap-m", "1", "--out", str(out)]) == 0
+    assert main(["--quiet", "--data-root", str(data_root), "rank", "--max-snap-m", "-5", "--out", str(out)]) == 2

@@ -34,6 +34,7 @@ from analysis.errors import DataError, HromadaAccessError
 from analysis.metrics.norms import DEFAULT_NORMS, Norm, norm_for_group
 from analysis.reporting.compare import rank_hromadas
 from analysis.reporting.pipeline import HromadaReport, analyse_hromada
+from analysis.routing.snap import DEFAULT_MAX_SNAP_M, check_max_snap_m
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,8 @@ class BatchResult:
 
 
 def _analyse_task(
-    task: HromadaTask, root: str | None, norms: tuple[Norm, ...], mode: str, circuity: float
+    task: HromadaTask, root: str | None, norms: tuple[Norm, ...], mode: str, circuity: float,
+    max_snap_m: float | None = DEFAULT_MAX_SNAP_M,
 ) -> tuple[str, HromadaReport | None, float, str | None]:
     """Worker function: (pack, report or None, barrier-free share, error message or None). Never raises."""
     try:
@@ -66,7 +68,7 @@ def _analyse_task(
 
         bundle = load_demo_pack(task.pack, root)
         network = RoadNetwork.load(task.network) if task.network else None
-        report = analyse_hromada(bundle, network, norms, mode, circuity=circuity)
+        report = analyse_hromada(bundle, network, norms, mode, circuity=circuity, max_snap_m=max_snap_m)
         share = float("nan")
         cnap_norm = norm_for_group(norms, "cnap")
         if len(bundle.service_points) and cnap_norm is not None:
@@ -110,6 +112,7 @@ def analyse_many(
     norms: Sequence[Norm] = DEFAULT_NORMS,
     mode: str = "drive",
     circuity: float = 1.3,
+    max_snap_m: float | None = DEFAULT_MAX_SNAP_M,
     scheduler: str = "serial",
     n_workers: int | None = None,
     progress: Callable[[str, float], None] | None = None,
@@ -124,6 +127,8 @@ def analyse_many(
         Data root (default ``$HROMADA_ACCESS_DATA`` or ``../shared/data``).
     networks
         Optional pack code -> saved network directory.
+    max_snap_m
+        Points farther than this from the road network are not routed (metres; None = no limit).
     scheduler
         ``"serial"``, ``"local"`` (Dask LocalCluster) or a Dask scheduler address.
     n_workers
@@ -132,6 +137,7 @@ def analyse_many(
         Callback ``progress(text, fraction)`` after each finished hromada.
     """
     tasks = _tasks(items, networks)
+    max_snap_m = check_max_snap_m(max_snap_m)
     root_text = None if root is None else str(root)
     norms = tuple(norms)
     outcomes: dict[str, tuple] = {}
@@ -143,7 +149,7 @@ def analyse_many(
 
     if scheduler == "serial":
         for task in tasks:
-            record(_analyse_task(task, root_text, norms, mode, circuity))
+            record(_analyse_task(task, root_text, norms, mode, circuity, max_snap_m))
     else:
         try:
             from dask.distributed import Client, LocalCluster, as_completed
@@ -160,7 +166,7 @@ def analyse_many(
             except OSError as exc:
                 raise DataError(f"Cannot reach the Dask scheduler at {scheduler}: {exc}") from exc
         try:
-            futures = [client.submit(_analyse_task, task, root_text, norms, mode, circuity, pure=False)
+            futures = [client.submit(_analyse_task, task, root_text, norms, mode, circuity, max_snap_m, pure=False)
                        for task in tasks]
             for future in as_completed(futures):
                 record(future.result())
