@@ -23,6 +23,7 @@ from analysis.metrics.access import compute_access  # noqa: E402
 from analysis.metrics.coverage import evaluate_norms  # noqa: E402
 from analysis.metrics.norms import DEFAULT_NORMS, get_norm, with_threshold  # noqa: E402
 from analysis.metrics.summary import coverage_summary  # noqa: E402
+from analysis.routing.results import reason_label  # noqa: E402
 from analysis.sources.packs import list_demo_packs, load_demo_pack  # noqa: E402
 from dashboard.i18n import fmt_int, fmt_num, fmt_pct, tr  # noqa: E402
 
@@ -563,6 +564,15 @@ def test_hromada_without_pack_gets_figures_from_an_imported_osm_extract():
     for page in ("views/coverage.py", "views/barrier_free.py", "views/planning.py", "views/compare.py"):
         at.switch_page(page).run()
         ok(at)
+    # the coverage table says why a settlement is not reached, in the user's language, and how far its road is
+    at.switch_page("views/coverage.py").run()
+    shown = at.dataframe[0].value
+    cnap = result.long[result.long["group"] == "cnap"].set_index("origin_id")
+    names = bundle.settlements.set_index("id")["name"]
+    expected = {names[i]: reason_label(cnap.loc[i, "unreachable_reason"], "uk") for i in cnap.index}
+    got = dict(zip(shown[tr("col_name", "uk")], shown[tr("col_reason", "uk")]))
+    assert got == expected and any(expected.values())
+    assert (shown[tr("col_snap_m", "uk")].notna()).all()
 
 
 def test_staff_workload_equals_e2sfca():

@@ -9,6 +9,7 @@ import streamlit as st
 
 from analysis.metrics.coverage import STATUS_LABELS
 from analysis.metrics.norms import norm_for_group
+from analysis.routing.results import reason_label
 from analysis.sources.taxonomy import load_taxonomy
 from dashboard import cache, mapview
 from dashboard.context import ctx_args, guarded, sticky, sticky_selectbox
@@ -74,6 +75,12 @@ def render(ctx: dict) -> None:
             tr("col_method", lang): result.method_label[lang],
         }
     )
+    long = result.long[result.long["group"] == target].set_index("origin_id") if "group" in result.long else None
+    if long is not None and not long.index.has_duplicates:
+        table[tr("col_reason", lang)] = settlements["id"].map(long["unreachable_reason"]).map(
+            lambda code: reason_label(code, lang)).to_numpy()
+        if long["origin_snap_m"].notna().any():
+            table[tr("col_snap_m", lang)] = settlements["id"].map(long["origin_snap_m"]).round(0).to_numpy()
     if norm is not None:
         evaluation = cache.evaluation(*ctx_args(ctx), ctx["norms"])
         part = evaluation[evaluation["norm_id"] == norm.id].set_index("settlement_id")
