@@ -112,14 +112,6 @@ class ProfileGraph:
         """Segments this mode may use in at least one direction."""
         return np.isfinite(self.segment_forward_s) | np.isfinite(self.segment_backward_s)
 
-    def reverse_keys(self) -> np.ndarray:
-        """``row * n + col`` of every arc of :attr:`reverse`, in CSR order (sorted); built once."""
-        if "reverse_keys" not in self._cache:
-            n = self.n_nodes
-            rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(self.reverse.indptr))
-            self._cache["reverse_keys"] = rows * n + self.reverse.indices.astype(np.int64)
-        return self._cache["reverse_keys"]
-
 
 def _csr_from_arrays(
     rows: np.ndarray, cols: np.ndarray, time_s: np.ndarray, length_m: np.ndarray, edge_id: np.ndarray, n: int
@@ -192,7 +184,9 @@ class RoadNetwork:
     def _build_graph(self, profile: Profile, closed: np.ndarray | None) -> ProfileGraph:
         edges = self.edges
         n = self.n_nodes
-        speed = profile.edge_speeds_kmh(edges, self.nodes)
+        if ("speeds", profile) not in self._graphs:  # tag rules run once per mode; closures reuse them
+            self._graphs[("speeds", profile)] = profile.edge_speeds_kmh(edges, self.nodes)
+        speed = self._graphs[("speeds", profile)]
         if closed is not None:
             bad = (closed < 0) | (closed >= len(edges))
             if bad.any():

@@ -88,8 +88,9 @@ def per_source_trees(
     return dist[:, :n], pred
 
 
-def tree_arc_length(graph: ProfileGraph, parent: np.ndarray, child: np.ndarray) -> np.ndarray:
-    """Length (m) of each tree arc parent -> child of ``graph.reverse``, i.e. of the forward arc child -> parent.
+def tree_arc_position(graph: ProfileGraph, parent: np.ndarray, child: np.ndarray) -> np.ndarray:
+    """Position in ``graph.forward``'s CSR arrays of each tree arc parent -> child of ``graph.reverse``, i.e. of
+    the forward arc child -> parent (its ``forward_length_m`` / ``forward_edge_id``).
 
     Scans the (few) entries of each child's forward CSR row in lock-step: a road node has a handful of
     neighbours, so this is a few vectorised comparisons instead of a binary search over all arcs.
@@ -97,7 +98,7 @@ def tree_arc_length(graph: ProfileGraph, parent: np.ndarray, child: np.ndarray) 
     forward = graph.forward
     start = forward.indptr[child]
     end = forward.indptr[child + 1]
-    out = np.zeros(len(child), dtype=float)
+    out = np.full(len(child), -1, dtype=np.int64)
     remaining = np.arange(len(child))
     offset = 0
     while len(remaining):
@@ -105,10 +106,15 @@ def tree_arc_length(graph: ProfileGraph, parent: np.ndarray, child: np.ndarray) 
         inside = position < end[remaining]
         remaining, position = remaining[inside], position[inside]
         hit = forward.indices[position] == parent[remaining]
-        out[remaining[hit]] = graph.forward_length_m[position[hit]]
+        out[remaining[hit]] = position[hit]
         remaining = remaining[~hit]
         offset += 1
     return out
+
+
+def tree_arc_length(graph: ProfileGraph, parent: np.ndarray, child: np.ndarray) -> np.ndarray:
+    """Length (m) of each tree arc parent -> child of ``graph.reverse`` (:func:`tree_arc_position`)."""
+    return graph.forward_length_m[tree_arc_position(graph, parent, child)]
 
 
 def _tree_paths(predecessors: np.ndarray, start: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -178,14 +184,11 @@ def walk_to_root(graph: ProfileGraph, predecessors: np.ndarray, start: np.ndarra
     return length[rows], nodes[up[rows]]
 
 
-def arc_values(graph: ProfileGraph, aligned: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """Values of ``aligned`` (an array parallel to ``graph.reverse.data``, e.g. ``graph.reverse_edge_id``) at the
-    existing arcs (rows -> cols) of ``graph.reverse``."""
-    position = np.searchsorted(graph.reverse_keys(), rows.astype(np.int64) * graph.n_nodes + cols.astype(np.int64))
-    return aligned[position]
-
-
-def route_segments(graph: ProfileGraph, predecessors: np.ndarray, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(start position, segment id) for every arc on the tree paths from ``start`` nodes to their roots."""
-    owners, parents, children, _ = _tree_paths(predecessors, start)
-    return owners, arc_values(graph, graph.reverse_edge_id, parents, children)
+def route_segments(graph: ProfileGraph, predecessors: np.ndarray, start: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every arc on the tree paths from ``start`` nodes to their roots: (start position, segment id) per arc, and
+    per start the summed metres (the length :func:`walk_to_root` gives, from the same arcs) and the root reached."""
+    owners, parents, children, roots = _tree_paths(predecessors, start)
+    position = tree_arc_position(graph, parents, children)
+    total = np.bincount(owners, weights=graph.forward_length_m[position], minlength=len(roots)).astype(float)
+    return owners, graph.forward_edge_id[position], total, roots

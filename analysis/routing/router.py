@@ -346,8 +346,7 @@ class Router:
                 if not np.isfinite(net_s[k]):
                     continue
                 start = int(oo.node[k, side[k]])
-                _, segments = route_segments(self.graph, pred[0], np.array([start]))
-                _, root = walk_to_root(self.graph, pred[0], np.array([start]))
+                _, segments, _, root = route_segments(self.graph, pred[0], np.array([start]))
                 entry_side = 0 if root[0] == d.node[j, 0] else 1
                 ids = np.concatenate([[oo.edge[k]], segments, [d.edge[j]]]).astype(np.int64)
                 metres = np.concatenate([[oo.exit_m[k, side[k]]], length[segments], [d.entry_m[j, entry_side]]])
@@ -398,12 +397,15 @@ class Router:
                 if not found.any():
                     continue
                 idx = np.flatnonzero(found)
-                tree_m, root = walk_to_root(self.graph, pred[r], oo.node[idx, side[idx]])
+                starts = oo.node[idx, side[idx]]
+                if with_routes:  # one walk up the tree gives the segments and the lengths
+                    owner, segments, tree_m, root = route_segments(self.graph, pred[r], starts)
+                else:
+                    tree_m, root = walk_to_root(self.graph, pred[r], starts)
                 entry_m = np.where(root == d.node[j, 0], d.entry_m[j, 0], d.entry_m[j, 1])
                 seconds[rows_ok[idx], j] = oo.walk_s[idx] + net_s[idx]
                 network_m[rows_ok[idx], j] = oo.exit_m[idx, side[idx]] + tree_m + entry_m
                 if with_routes:
-                    owner, segments = route_segments(self.graph, pred[r], oo.node[idx, side[idx]])
                     owners = np.concatenate([rows_ok[idx][owner], rows_ok[idx], rows_ok[idx]])
                     segments = np.concatenate([segments, oo.edge[idx], np.full(len(idx), d.edge[j])])
                     routes[j] = (owners, segments)
