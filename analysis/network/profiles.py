@@ -35,7 +35,8 @@ import pandas as pd
 
 from analysis.network.tags import ACCESS_KEYS_DRIVE, ACCESS_KEYS_FOOT, UNPAVED_SURFACES, access_allowed
 
-#: Walking speed used for every off-network leg (origin/destination to the nearest road node), km/h.
+#: Walking speed of every off-network leg (a point to where it joins the road: the nearest point of the nearest
+#: usable segment), km/h.
 OFF_NETWORK_WALK_SPEED_KMH = 4.5
 
 
