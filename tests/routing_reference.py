@@ -102,3 +102,21 @@ def reference_time_and_length(graph, origin_id, destination_id):
     seconds = sum(graph[a][b]["time_s"] for a, b in zip(path[:-1], path[1:]))
     metres = sum(graph[a][b]["length_m"] for a, b in zip(path[:-1], path[1:]))
     return seconds, metres
+
+
+def assert_matrix_equals_reference(matrix, graph, origins, destinations, *, length_rel=1e-9, length_abs_m=1e-4,
+                                   time_abs_s=1e-6) -> int:
+    """Assert every pair of a product ``TravelMatrix`` equals :func:`reference_time_and_length` on ``graph``
+    (time; and the fastest route's length where a route exists). Returns how many pairs had a route."""
+    import pytest
+
+    compared = 0
+    for i, oid in enumerate(origins["id"]):
+        for j, did in enumerate(destinations["id"]):
+            seconds, metres = reference_time_and_length(graph, oid, did)
+            assert matrix.time_min[i, j] * 60 == pytest.approx(seconds, rel=1e-9, abs=time_abs_s), (oid, did)
+            if np.isfinite(seconds):
+                assert matrix.distance_km[i, j] * 1000 == pytest.approx(metres, rel=length_rel, abs=length_abs_m), \
+                    (oid, did)
+                compared += 1
+    return compared

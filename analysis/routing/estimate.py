@@ -53,13 +53,7 @@ def estimate_speed_kmh(mode: str, speed_kmh: float | None = None) -> float:
     speed = speed_kmh if speed_kmh is not None else DEFAULT_ESTIMATE_SPEED_KMH.get(str(mode))
     if speed is None:
         speed = max(get_profile(mode).speeds_kmh.values())
-    try:
-        speed = float(speed)
-    except (TypeError, ValueError):
-        raise DataError(f"Give a positive speed_kmh for mode {mode!r}; got {speed_kmh!r}.") from None
-    if not math.isfinite(speed) or speed <= 0:
-        raise DataError(f"Give a positive speed_kmh for mode {mode!r}; got {speed_kmh!r}.")
-    return speed
+    return check_cutoff(speed, f"speed_kmh for mode {mode!r}")
 
 
 class EstimateRouter:

@@ -39,7 +39,7 @@ def _geodesic_km(lon1, lat1, lon2, lat2) -> np.ndarray:
 
 
 def check_cutoff(value: float | None, name: str) -> float | None:
-    """A cutoff must be a positive finite number (or None)."""
+    """A cutoff, limit or speed must be a positive finite number (or None); ``name`` says which in the message."""
     if value is None:
         return None
     try:

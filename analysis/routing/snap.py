@@ -25,7 +25,6 @@ with swapped coordinates never gets a travel time.
 
 from __future__ import annotations
 
-import math
 import dataclasses
 from dataclasses import dataclass, field
 
@@ -36,7 +35,7 @@ import shapely
 
 from analysis.errors import DataError
 from analysis.network.graph import ProfileGraph, RoadNetwork
-from analysis.routing.points import point_lonlat, validate_points
+from analysis.routing.points import check_cutoff, point_lonlat, validate_points
 
 #: Default largest straight leg from a point to the road network, metres (beyond: not routed).
 DEFAULT_MAX_SNAP_M = 1000.0
@@ -48,15 +47,7 @@ DEFAULT_ISLAND_SNAP_M = 500.0
 
 def check_max_snap_m(value: float | None) -> float | None:
     """Validate a maximum snap distance (positive metres, or None for no limit)."""
-    if value is None:
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise DataError(f"The maximum snap distance must be a number of metres; got {value!r}.") from None
-    if not math.isfinite(number) or number <= 0:
-        raise DataError(f"The maximum snap distance must be a positive number of metres; got {value!r}.")
-    return number
+    return check_cutoff(value, "The maximum snap distance (max_snap_m, metres)")
 
 
 @dataclass(frozen=True)
