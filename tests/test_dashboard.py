@@ -490,6 +490,39 @@ def test_osm_path_import_saves_a_network_the_sidebar_offers():
     assert at.success
 
 
+def test_uploads_named_with_a_path_write_nothing_outside(tmp_path):
+    """A client chooses the upload's name: '../../x.csv' or an absolute path must not become a file (registry,
+    OSM, tables), and the data already loaded stays."""
+    escape = tmp_path / "escaped"
+    escape.mkdir()
+    registry = b"name;address\n=HYPERLINK(1);x\n"
+    names = ["../" * 12 + str(escape / "relative.csv").lstrip("/"), str(escape / "absolute.csv")]
+    at = start()
+    at.switch_page("views/data.py").run()
+    for name in names:
+        at.file_uploader(key="data_registry_upload").set_value((name, registry, "text/csv")).run()
+        assert not at.exception
+        at.file_uploader(key="data_osm_upload").set_value((name.replace(".csv", ".osm"), b"<osm/>", "text/xml"))
+        at.button(key="data_import").click().run()
+        assert not at.exception
+        at.file_uploader(key="data_upload_settlements").set_value((name, b"id,lon,lat\n", "text/csv")).run()
+        assert not at.exception
+    assert list(escape.iterdir()) == []
+    at.switch_page("views/overview.py").run()
+    ok(at)
+    assert metric(at, tr("kpi_covered", "uk")) == fmt_int(expected_cnap()["population_covered"])
+
+
+def test_server_path_import_only_for_a_local_server(monkeypatch):
+    import streamlit
+
+    from dashboard.views.data import serves_this_machine_only
+
+    for address, local in (("127.0.0.1", True), ("localhost", True), ("0.0.0.0", False), ("192.168.1.5", False)):
+        monkeypatch.setattr(streamlit, "get_option", lambda key, a=address: a)
+        assert serves_this_machine_only() is local
+
+
 def test_failed_download_is_a_readable_message(monkeypatch):
     import analysis.sources.download
     from analysis.errors import DownloadError

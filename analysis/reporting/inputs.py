@@ -41,6 +41,18 @@ def check_size(data: bytes, limit_mb: float, name: str) -> None:
         )
 
 
+def upload_suffix(name: str, allowed: tuple[str, ...]) -> str:
+    """The file type of an upload named ``name``: the longest of ``allowed`` (lower case, with the dot) it ends
+    with. Only this suffix ever reaches a file name — the upload is written under a name the app makes
+    (``upload.csv``), so a client's name such as ``../../x.csv`` or ``/etc/x.csv`` never becomes a path."""
+    lowered = str(name).lower()
+    for suffix in sorted(allowed, key=len, reverse=True):
+        if lowered.endswith(suffix):
+            return suffix
+    raise DataError(f"Файл «{name}»: очікується {', '.join(allowed)} / File '{name}': expected one of "
+                    f"{', '.join(allowed)}.")
+
+
 def settlements_from_upload(upload: Upload, code: str, boundary: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
     """The user's settlements file as the standard table (points outside the hromada noted in
     ``attrs["warnings"]`` with their distance)."""

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis.errors import DataError
-from analysis.reporting.inputs import MAX_OSM_UPLOAD_MB, MAX_TABLE_UPLOAD_MB, check_size
+from analysis.reporting.inputs import MAX_OSM_UPLOAD_MB, MAX_TABLE_UPLOAD_MB, check_size, upload_suffix
 from dashboard import cache, session
 from dashboard.context import guarded, progress
 from dashboard.i18n import tr
@@ -102,6 +102,12 @@ def _import(ctx: dict, path: Path, display_name: str, clip: bool) -> None:
     st.rerun()
 
 
+def serves_this_machine_only() -> bool:
+    """Whether the Streamlit server listens on the loopback interface only (the default in .streamlit/config.toml)."""
+    address = st.get_option("server.address")
+    return address in (None, "", "localhost", "127.0.0.1", "::1")
+
+
 def import_section(ctx: dict) -> None:
     lang = ctx["lang"]
     st.write(tr("import_intro", lang))
@@ -110,7 +116,11 @@ def import_section(ctx: dict) -> None:
                        disabled=not area_known, key="data_import_clip")
     upload = st.file_uploader(tr("osm_upload", lang, limit=MAX_OSM_UPLOAD_MB), key="data_osm_upload",
                               type=["pbf", "osm", "bz2", "gz"])
-    path_text = st.text_input(tr("osm_path", lang), key="data_osm_path", placeholder="/home/user/ukraine-latest.osm.pbf")
+    # a path on the server's own disk is offered only when the app serves this machine alone: over the network a
+    # visitor's text must not name files on the server (uploads cover the remote case)
+    path_text = st.text_input(tr("osm_path", lang), key="data_osm_path", placeholder="/home/user/ukraine-latest.osm.pbf",
+                              disabled=not serves_this_machine_only(),
+                              help=None if serves_this_machine_only() else tr("osm_path_remote", lang))
     example = helsinki_example()
     c1, c2 = st.columns(2)
     if c1.button(tr("import_button", lang), key="data_import", type="primary"):
@@ -118,15 +128,22 @@ def import_section(ctx: dict) -> None:
             if upload is not None:
                 data = upload.getvalue()
                 check_size(data, MAX_OSM_UPLOAD_MB, upload.name)
-                suffix = next((s for s in OSM_SUFFIXES if upload.name.lower().endswith(s)), None)
-                if suffix is None:
-                    raise DataError(tr("osm_bad_suffix", lang, name=upload.name))
+                try:
+                    suffix = upload_suffix(upload.name, OSM_SUFFIXES)
+                except DataError:
+                    raise DataError(tr("osm_bad_suffix", lang, name=upload.name)) from None
                 with tempfile.TemporaryDirectory() as folder:
                     tmp = Path(folder) / f"upload{suffix}"
                     tmp.write_bytes(data)
                     _import(ctx, tmp, upload.name, clip)
-            elif path_text.strip():
+            elif path_text.strip() and serves_this_machine_only():
                 path = Path(path_text.strip()).expanduser()
+                try:
+                    upload_suffix(path.name, OSM_SUFFIXES)
+                except DataError:
+                    raise DataError(tr("osm_bad_suffix", lang, name=path.name)) from None
+                if not path.is_file():
+                    raise DataError(tr("osm_path_missing", lang, path=str(path)))
                 _import(ctx, path, path.name, clip)
             else:
                 st.warning(tr("osm_nothing", lang))
@@ -194,8 +211,9 @@ def registry_section(ctx: dict) -> None:
             if marker is not None and not use_shared:
                 data = upload.getvalue()
                 check_size(data, MAX_TABLE_UPLOAD_MB, upload.name)
-                with tempfile.TemporaryDirectory() as folder:
-                    tmp = Path(folder) / upload.name
+                suffix = upload_suffix(upload.name, (".xlsx", ".xlsm", ".csv"))
+                with tempfile.TemporaryDirectory() as folder:  # private, removed after reading
+                    tmp = Path(folder) / f"registry{suffix}"
                     tmp.write_bytes(data)
                     registry = load_registry(tmp)
                 name = upload.name
