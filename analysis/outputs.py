@@ -1,7 +1,13 @@
-"""Writing results: GeoPackage layers, CSV and XLSX tables — always atomically.
+"""Writing results: GeoPackage layers, CSV and XLSX tables — always atomically, never with live formulas.
 
 Every writer first writes to a temporary file in the target directory and then renames it over the target, so an
 error half-way never leaves a truncated or half-written file behind (and an existing file stays intact).
+
+Names and ids come from users and open data: a settlement called ``=HYPERLINK(...)`` or ``=cmd|' /C calc'!A0``
+would become a live formula when the CSV or XLSX is opened in a spreadsheet. :func:`neutralize_formulas` (OWASP
+"CSV injection") prefixes ``'`` to every text cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+return and is not a plain number; every CSV/XLSX writer of the project applies it, and :func:`restore_neutralized`
+undoes it when the project reads its own files back (a survey form, a norms table).
 """
 
 from __future__ import annotations
@@ -14,7 +20,64 @@ from pathlib import Path
 from typing import Iterator, Mapping
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+
+#: First characters that make a spreadsheet cell a formula (OWASP CSV injection).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _is_plain_number(text: str) -> bool:
+    try:
+        return bool(np.isfinite(float(text.strip().replace(",", "."))))
+    except ValueError:
+        return False
+
+
+def neutralize_text(value):
+    """``value`` with a leading ``'`` when it is text a spreadsheet would run as a formula (see the module
+    docstring); everything else unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES) and not _is_plain_number(value):
+        return "'" + value
+    return value
+
+
+def neutralize_formulas(table: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``table`` whose text cells and column names cannot become spreadsheet formulas."""
+    frame = pd.DataFrame(table).copy()
+    for position in range(frame.shape[1]):
+        values = frame.iloc[:, position]
+        if values.dtype == object or pd.api.types.is_string_dtype(values):
+            risky = values.map(lambda v: neutralize_text(v) is not v).to_numpy(dtype=bool)
+            if risky.any():
+                values = values.astype(object).copy()
+                values[risky] = ["'" + v for v in values[risky]]
+                frame.isetitem(position, values)
+    frame.columns = [neutralize_text(c) for c in frame.columns]
+    return frame
+
+
+def restore_text(value):
+    """Undo :func:`neutralize_text`: a ``'`` before a formula character is dropped; everything else unchanged."""
+    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(FORMULA_PREFIXES):
+        return value[1:]
+    return value
+
+
+def restore_neutralized(table: pd.DataFrame) -> pd.DataFrame:
+    """Undo :func:`neutralize_formulas` on a table read from a file the project wrote; other cells unchanged."""
+    restore = restore_text
+    frame = table.copy()
+    for position in range(frame.shape[1]):
+        values = frame.iloc[:, position]
+        if values.dtype == object or pd.api.types.is_string_dtype(values):
+            marked = values.map(lambda v: restore(v) is not v).to_numpy(dtype=bool)
+            if marked.any():
+                values = values.astype(object).copy()
+                values[marked] = [v[1:] for v in values[marked]]
+                frame.isetitem(position, values)
+    frame.columns = [restore(c) for c in frame.columns]
+    return frame
 
 
 @contextlib.contextmanager
@@ -61,8 +124,10 @@ def write_csv(table: pd.DataFrame, path: str | os.PathLike) -> Path:
     if isinstance(table, gpd.GeoDataFrame):
         geometry_name = table.geometry.name
         frame[geometry_name] = table.geometry.to_wkt()
+    frame = neutralize_formulas(frame)
     with atomic_path(path) as tmp:
-        frame.to_csv(tmp, index=False, encoding="utf-8-sig")
+        # CRLF rows (RFC 4180): a text with a bare CR or LF in it is then quoted, not split into two rows
+        frame.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\r\n")
     return Path(path)
 
 
@@ -87,6 +152,6 @@ def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: str | os.PathLike) -> P
         with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
             for name, table in sheets.items():
                 frame = pd.DataFrame(table)
-                frame = frame.drop(columns=[c for c in frame.columns if c == "geometry"])
+                frame = neutralize_formulas(frame.drop(columns=[c for c in frame.columns if c == "geometry"]))
                 frame.to_excel(writer, sheet_name=name[:31], index=False)
     return Path(path)

@@ -16,6 +16,7 @@ from analysis.barrier_free.checklist import _ANSWER_TOKENS, CHECKLIST, ITEM_IDS
 from analysis.barrier_free.status import _missing, assess_points
 from analysis.barrier_free.survey_form import FORM_FIELDS, SURVEY_COLUMNS
 from analysis.errors import DataError
+from analysis.outputs import restore_neutralized, restore_text
 
 
 # ============================================================================================== reading surveys
@@ -113,6 +114,7 @@ def _read_rows(path: Path) -> tuple[list[Any], list[tuple[int, list[Any]]]]:
             workbook.close()
         if not rows:
             raise DataError(f"The survey workbook {path.name} is empty.")
+        rows = [[restore_text(cell) for cell in row] for row in rows]  # formula-like text was neutralised
         return list(rows[0]), [(number, list(cells)) for number, cells in enumerate(rows[1:], start=2)]
     if suffix in (".csv", ".txt"):
         frame = None
@@ -131,6 +133,7 @@ def _read_rows(path: Path) -> tuple[list[Any], list[tuple[int, list[Any]]]]:
                     break
         if frame is None:
             raise DataError(f"Cannot read the survey file {path.name}: {error}")
+        frame = restore_neutralized(frame)  # the form was written with formula-like text neutralised
         return list(frame.columns), [
             (number, list(values)) for number, values in enumerate(frame.itertuples(index=False, name=None), start=2)
         ]

@@ -190,7 +190,7 @@ def write_survey_form(
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    from analysis.outputs import atomic_path, write_csv
+    from analysis.outputs import atomic_path, neutralize_formulas, write_csv
 
     lang = _check_lang(lang)
     path = Path(path)
@@ -206,10 +206,11 @@ def write_survey_form(
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "Обстеження Survey"
+    keys = [re.search(r"\[([^\]]+)\]$", c).group(1) for c in table.columns]
+    table = neutralize_formulas(table)  # point names and addresses never become formulas
     sheet.append(list(table.columns))
     for row in table.itertuples(index=False):
         sheet.append([None if _missing(v) or v == "" else v for v in row])
-    keys = [re.search(r"\[([^\]]+)\]$", c).group(1) for c in table.columns]
     n_rows = max(len(table), 1) + 1
     answer_values = {
         "uk": [ANSWER_LABELS[a]["uk"] for a in ANSWERS],

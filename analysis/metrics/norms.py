@@ -50,6 +50,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import DataError
+from analysis.outputs import restore_neutralized
 from analysis.network.modes import PROFILES
 from analysis.sources.taxonomy import Taxonomy, load_taxonomy
 
@@ -521,7 +522,7 @@ def load_norms(path: str | os.PathLike, taxonomy: Taxonomy | None = None) -> tup
                 raise DataError(f"{path}: expected a JSON list of norms (or an object with a 'norms' list).")
             table = pd.DataFrame(records)
         elif suffix in (".csv", ".txt"):
-            table = pd.read_csv(path, sep=None, engine="python", encoding="utf-8-sig", dtype=str)
+            table = restore_neutralized(pd.read_csv(path, sep=None, engine="python", encoding="utf-8-sig", dtype=str))
         else:
             raise DataError(f"{path}: unsupported norms file type {suffix!r}; use .csv or .json.")
     except (OSError, json.JSONDecodeError, pd.errors.ParserError, UnicodeDecodeError) as exc:

@@ -14,6 +14,7 @@ import pyogrio
 import shapely
 
 from analysis.errors import DataError
+from analysis.outputs import restore_neutralized
 
 #: Accepted spellings of the coordinate / code columns (compared case-insensitively).
 LON_ALIASES = ("lon", "lng", "long", "longitude", "x", "довгота")
@@ -235,11 +236,12 @@ def _load_any(path_or_buffer: Any, name: str | None, layer: str | None) -> tuple
         raise DataError(f"{label}: файл порожній / the file is empty.")
     fmt = _detect_format(name, data if data is not None else path.read_bytes()[:64] if path else None)
     try:
-        if fmt == "csv":
-            return _read_csv_bytes(data if data is not None else path.read_bytes(), label), label, True
+        if fmt == "csv":  # a file this project exported comes back with its names as they were
+            return restore_neutralized(_read_csv_bytes(data if data is not None else path.read_bytes(), label)), \
+                label, True
         if fmt == "xlsx":
             frame = pd.read_excel(io.BytesIO(data) if data is not None else path, sheet_name=0, engine="openpyxl")
-            return frame, label, True
+            return restore_neutralized(frame), label, True
         source = data if data is not None else path
         kwargs = {"layer": layer} if layer else {}
         frame = pyogrio.read_dataframe(source, **kwargs)
