@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import codecs
+import csv
 import io
 import os
 from pathlib import Path
@@ -191,23 +193,96 @@ def _detect_format(name: str | None, data: bytes | None) -> str:
     )
 
 
-def _read_csv_bytes(data: bytes, label: str) -> pd.DataFrame:
-    for encoding in ("utf-8-sig", "cp1251"):
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
+)
+#: Encodings a Ukrainian table may come in besides UTF-8 (Excel "Unicode text" is UTF-16; old Windows cp1251).
+_OTHER_ENCODINGS = ("cp1251", "utf_16_le", "utf_16_be", "utf_32_le", "utf_32_be", "koi8_u", "cp866")
+
+
+def _plausible_share(text: str) -> float:
+    """Share of characters a Ukrainian/English table is made of (Latin, Cyrillic, digits, punctuation, spaces):
+    a wrong decoding shows up as CJK or box-drawing characters."""
+    if not text:
+        return 1.0
+    ok = sum(1 for ch in text if ch.isascii() or "\u0400" <= ch <= "\u04ff" or "\u2010" <= ch <= "\u206f"
+             or ch in "«»№’ʼ°\u00a0")
+    return ok / len(text)
+
+
+def decode_text(data: bytes, label: str) -> tuple[str, str]:
+    """The text of a CSV file and the encoding it was read in: a byte-order mark decides (UTF-8/16/32), else
+    strict UTF-8, else the best of :data:`_OTHER_ENCODINGS` by ``charset-normalizer``; never a guess that
+    decodes anything (a UTF-16 file read as cp1251 shows NUL bytes)."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding), encoding.replace("-sig", "")
+            except UnicodeDecodeError as exc:
+                raise DataError(f"{label}: файл позначено як {encoding}, але він пошкоджений / the file is marked "
+                                f"{encoding} but cannot be read as such ({exc.reason}).") from None
+    if b"\x00" not in data:  # NUL bytes are valid UTF-8 but mean UTF-16/32 text without a byte-order mark
         try:
-            text = data.decode(encoding)
-            break
+            return data.decode("utf-8"), "utf-8"
         except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - cp1251 decodes any byte string
-        raise DataError(f"{label}: невідоме кодування / unknown text encoding; save the file as UTF-8.")
+            pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data, cp_isolation=list(_OTHER_ENCODINGS)).best()
+    if best is None or "\x00" in str(best) or _plausible_share(str(best)) < 0.95:
+        raise DataError(f"{label}: не вдалося визначити кодування тексту (перевірено UTF-8, "
+                        f"{', '.join(_OTHER_ENCODINGS)}) / cannot tell the text encoding (tried UTF-8, "
+                        f"{', '.join(_OTHER_ENCODINGS)}); save the file as CSV UTF-8.")
+    return str(best), best.encoding
+
+
+def _read_csv_bytes(data: bytes, label: str) -> pd.DataFrame:
+    """A CSV table as text columns. The separator is the one of ``;`` ``,`` tab that the header uses most; a row
+    with more fields than the header is refused (pandas would silently turn the first fields into an index and
+    shift the rest — e.g. ``Броди,25,14,50,08`` with decimal commas), and the encoding used is noted."""
+    text, encoding = decode_text(data, label)
     first = next((line for line in text.splitlines() if line.strip()), "")
     sep = max([";", ",", "\t"], key=first.count) if first else ","
+    rows = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    header = next(rows, [])
+    too_long = [(number, len(row)) for number, row in enumerate(rows, start=2) if len(row) > len(header)]
+    if too_long:
+        where = ", ".join(f"{number} ({fields})" for number, fields in too_long[:5])
+        name = {";": "«;»", ",": "«,»", "\t": "табуляція / tab"}[sep]
+        raise DataError(
+            f"{label}: у рядках {where} більше полів, ніж у заголовку ({len(header)}); роздільник {name}. Можливо, "
+            f"десяткові числа записано з комою (25,14) при роздільнику «,» — збережіть файл з роздільником «;» або "
+            f"з десятковою крапкою / rows {where} have more fields than the header ({len(header)}; separator "
+            f"{sep!r}): decimal commas with a comma separator? Save with ';' as separator or with decimal points."
+        )
     try:
-        return pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_values=[""])
+        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_values=[""],
+                            index_col=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
         if isinstance(exc, pd.errors.EmptyDataError):
             raise DataError(f"{label}: файл порожній / the file is empty.") from exc
         raise DataError(f"{label}: не вдалося прочитати CSV / cannot read the CSV: {exc}") from exc
+    if encoding != "utf-8":
+        _warnings(frame).append(f"{label}: прочитано в кодуванні {encoding} / read as {encoding}.")
+    return frame
+
+
+def _read_xlsx(source: bytes | Path, label: str, sheet: str | None) -> pd.DataFrame:
+    """One sheet of a workbook: ``sheet`` by name, else the first — and then a note says which was read when there
+    are several, so nobody wonders where the rest went."""
+    with pd.ExcelFile(io.BytesIO(source) if isinstance(source, bytes) else source, engine="openpyxl") as book:
+        names = list(book.sheet_names)
+        if sheet is not None and sheet not in names:
+            raise DataError(f"{label}: немає аркуша «{sheet}»; є / there is no sheet {sheet!r}; sheets: "
+                            f"{', '.join(names)}.")
+        chosen = sheet if sheet is not None else names[0]
+        frame = book.parse(chosen)
+    if sheet is None and len(names) > 1:
+        _warnings(frame).append(
+            f"{label}: прочитано аркуш «{chosen}» з {len(names)} ({', '.join(names)}); інший можна вибрати / read "
+            f"sheet {chosen!r} of {len(names)} ({', '.join(names)}); choose another by its name.")
+    return frame
 
 
 def _load_any(path_or_buffer: Any, name: str | None, layer: str | None) -> tuple[pd.DataFrame, str, bool]:
@@ -240,8 +315,7 @@ def _load_any(path_or_buffer: Any, name: str | None, layer: str | None) -> tuple
             return restore_neutralized(_read_csv_bytes(data if data is not None else path.read_bytes(), label)), \
                 label, True
         if fmt == "xlsx":
-            frame = pd.read_excel(io.BytesIO(data) if data is not None else path, sheet_name=0, engine="openpyxl")
-            return restore_neutralized(frame), label, True
+            return restore_neutralized(_read_xlsx(data if data is not None else path, label, layer)), label, True
         source = data if data is not None else path
         kwargs = {"layer": layer} if layer else {}
         frame = pyogrio.read_dataframe(source, **kwargs)
@@ -272,7 +346,8 @@ def read_points(
     name
         File name used to detect the format and in messages (needed for bytes / anonymous buffers).
     layer
-        Layer of a multi-layer GeoPackage (default: the first).
+        Layer of a multi-layer GeoPackage, or sheet of an XLSX workbook (default: the first; with several
+        sheets a note in ``attrs["warnings"]`` says which one was read).
     expected_area
         Optional polygon (shapely geometry, GeoSeries or GeoDataFrame in WGS84) the points should fall in;
         used to detect swapped lon/lat.
@@ -312,7 +387,7 @@ def _frame_to_points(
     # Row labels users can find: the line in a spreadsheet/CSV (header = line 1), the feature number otherwise.
     row_labels = (frame.index.to_numpy() + 2) if tabular else (frame.index.to_numpy() + 1)
     row_word = "line" if tabular else "feature"
-    warnings: list[str] = []
+    warnings: list[str] = list(frame.attrs.get("warnings", []))  # how the file was read (encoding, sheet)
 
     code_col = _find_column(frame, CODE_ALIASES)
     has_geometry = isinstance(frame, gpd.GeoDataFrame) and frame.geometry.name in frame.columns

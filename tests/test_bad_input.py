@@ -1,0 +1,88 @@
+"""The bad-input catalogue: careless files and arguments, each with its exact outcome — the right reading or a
+one-line refusal — through the library, the CLI and (where it has its own path) the dashboard.
+
+| row | input | outcome |
+|---|---|---|
+| 1 | CSV, comma separator, unquoted decimal commas (``Броди,25,14,50,08``) | refused: more fields than the header |
+| 2 | CSV in UTF-16 with or without byte-order mark, in cp1251 | read correctly, the encoding named |
+| 3 | bytes no text encoding fits | refused, the encodings tried named |
+| 4 | XLSX with several sheets | the first read and named; another by name; an unknown name refused |
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from analysis.errors import DataError
+from analysis.sources.readers import decode_text, read_points
+from conftest import REPO_ROOT
+
+GOOD = "id;name;lon;lat\n1;Броди;25.14;50.08\n2;Підгірці;25.21;49.93\n"
+
+
+def _cli(*args, cwd=REPO_ROOT):
+    return subprocess.run([sys.executable, "-m", "analysis", "--quiet", *map(str, args)], cwd=cwd,
+                          capture_output=True, text=True, timeout=300)
+
+
+# ---------------------------------------------------------------------------------------------------- row 1
+def test_decimal_commas_with_comma_separator_are_refused_not_shifted(tmp_path):
+    bad = "id,name,lon,lat\n1,Броди,25,14,50,08\n2,Підгірці,25.21,49.93\n"
+    with pytest.raises(DataError, match=r"rows 2 \(6\) have more fields than the header \(4"):
+        read_points(bad.encode("utf-8"), name="settlements.csv")
+    origins = tmp_path / "settlements.csv"
+    origins.write_text(bad, encoding="utf-8")
+    destinations = tmp_path / "cnap.csv"
+    destinations.write_text(GOOD, encoding="utf-8")
+    done = _cli("travel-times", "--origins", origins, "--destinations", destinations, "--out", tmp_path / "o.csv")
+    assert done.returncode == 2 and not (tmp_path / "o.csv").exists()
+    assert "more fields than the header" in done.stderr and "Traceback" not in done.stderr
+    # quoted decimal commas, or a ';' separator, are read as they are meant
+    quoted = 'id,name,lon,lat\n1,Броди,"25,14","50,08"\n'
+    table = read_points(quoted.encode("utf-8"), name="q.csv")
+    assert (table.geometry.x.iloc[0], table.geometry.y.iloc[0]) == pytest.approx((25.14, 50.08))
+
+
+# ---------------------------------------------------------------------------------------------------- row 2
+@pytest.mark.parametrize("encoding, named", [("utf-16", "utf-16"), ("utf-16-le", "utf_16_le"),
+                                             ("utf-16-be", "utf_16_be"), ("cp1251", "cp1251"),
+                                             ("utf-8-sig", None), ("utf-8", None)])
+def test_text_encodings_are_detected_and_named(encoding, named):
+    table = read_points(GOOD.encode(encoding), name="s.csv")
+    assert list(table["name"]) == ["Броди", "Підгірці"]
+    assert table.geometry.x.tolist() == pytest.approx([25.14, 25.21])
+    notes = " ".join(table.attrs["warnings"])
+    if named is None:
+        assert "read as" not in notes
+    else:
+        assert f"read as {named}" in notes
+
+
+# ---------------------------------------------------------------------------------------------------- row 3
+def test_bytes_no_encoding_fits_are_refused():
+    with pytest.raises(DataError, match="cannot tell the text encoding .*cp1251"):
+        decode_text(b"id,name\n1,\x81\x98\x00\n", "x.csv")
+    assert decode_text("а".encode("utf-8"), "x") == ("а", "utf-8")
+
+
+# ---------------------------------------------------------------------------------------------------- row 4
+def test_workbook_sheets_are_named_and_chosen(tmp_path):
+    path = tmp_path / "points.xlsx"
+    first = pd.DataFrame({"id": ["a"], "lon": [25.1], "lat": [50.0]})
+    second = pd.DataFrame({"id": ["b", "c"], "lon": [25.2, 25.3], "lat": [49.9, 49.8]})
+    with pd.ExcelWriter(path) as writer:
+        first.to_excel(writer, sheet_name="Населені пункти", index=False)
+        second.to_excel(writer, sheet_name="ЦНАП", index=False)
+    table = read_points(path)
+    assert list(table["id"]) == ["a"]
+    assert any("read sheet 'Населені пункти' of 2 (Населені пункти, ЦНАП)" in w for w in table.attrs["warnings"])
+    assert list(read_points(path, layer="ЦНАП")["id"]) == ["b", "c"]
+    with pytest.raises(DataError, match="there is no sheet 'Аркуш3'; sheets: Населені пункти, ЦНАП"):
+        read_points(path, layer="Аркуш3")
+    single = tmp_path / "one.xlsx"
+    first.to_excel(single, index=False)
+    assert read_points(single).attrs["warnings"] == []
