@@ -17,7 +17,11 @@ Every error caused by input prints one readable line (no traceback) and exits wi
 from __future__ import annotations
 
 import argparse
+import errno
+import math
+import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -25,19 +29,69 @@ from analysis.errors import HromadaAccessError
 
 
 def _progress_bar(enabled: bool) -> tuple[Callable[[str, float], None] | None, Callable[[], None]]:
-    """A tqdm progress bar driven by ``progress(text, fraction)`` callbacks (stderr)."""
+    """A tqdm progress bar driven by ``progress(text, fraction)`` callbacks (stderr); it appears at the first
+    callback, so work that reports nothing leaves no empty "0%" line."""
     if not enabled:
         return None, lambda: None
     from tqdm import tqdm
 
-    bar = tqdm(total=100, file=sys.stderr, bar_format="{desc:<40} {bar} {percentage:3.0f}% {elapsed}", leave=False)
+    bar = None
 
     def update(text: str, fraction: float) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=100, file=sys.stderr, bar_format="{desc:<40} {bar} {percentage:3.0f}% {elapsed}",
+                       leave=False)
         bar.set_description_str(text[:40])
         bar.n = int(round(max(0.0, min(1.0, fraction)) * 100))
         bar.refresh()
 
-    return update, bar.close
+    def close() -> None:
+        if bar is not None:
+            bar.close()
+
+    return update, close
+
+
+def _finite(kind: str = "positive"):
+    """argparse type: a finite number (``positive``: > 0, ``non-negative``: >= 0, ``any``)."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
+        if (kind == "positive" and value <= 0) or (kind == "non-negative" and value < 0):
+            raise argparse.ArgumentTypeError(f"{text!r} must be {kind}")
+        return value
+
+    parse.__name__ = f"{kind} number"
+    return parse
+
+
+def _check_paths(outputs: Sequence[Path], inputs: Sequence[str | None]) -> None:
+    """Refuse outputs that would overwrite an input, or each other, or that name a folder."""
+    resolved_inputs = {Path(p).expanduser().resolve(): p for p in inputs if p}
+    seen: dict[Path, Path] = {}
+    for out in outputs:
+        target = Path(out).expanduser().resolve()
+        if target in resolved_inputs:
+            raise HromadaAccessError(f"The output {out} is the input {resolved_inputs[target]}: choose another "
+                                     f"--out, nothing was written.")
+        if target in seen:
+            raise HromadaAccessError(f"Two outputs would be written to {out}: choose another --out.")
+        if target.is_dir():
+            raise HromadaAccessError(f"The output {out} is a folder: give a file name, e.g. {Path(out) / 'result'}"
+                                     f"{Path(out).suffix or '.gpkg'}.")
+        seen[target] = out
+
+
+def _print_notes(*tables) -> None:
+    """The notes readers attach to tables (generated ids, polygons turned into points, encoding, sheet read)."""
+    for table in tables:
+        for note in getattr(table, "attrs", {}).get("warnings", []) or []:
+            print(f"NOTE: {note}", file=sys.stderr)
 
 
 def _load_network(args, area=None, progress=None):
@@ -86,8 +140,10 @@ def cmd_travel_times(args) -> int:
     from analysis.routing.router import router_for
     from analysis.sources.readers import read_points
 
+    _check_paths([Path(args.out)], [args.origins, args.destinations, args.osm])
     origins = read_points(args.origins)
     destinations = read_points(args.destinations)
+    _print_notes(origins, destinations)
     progress, close = _progress_bar(not args.quiet)
     try:
         network = _load_network(args, progress=progress)
@@ -226,7 +282,13 @@ def cmd_run(args) -> int:
     from analysis.reporting.pipeline import analyse_hromada
     from analysis.routing.router import router_for
 
+    out = Path(args.out)
+    if out.suffix.lower() != ".gpkg":
+        raise HromadaAccessError(f"run writes a GeoPackage (+ a CSV beside it): give --out ending in .gpkg, not "
+                                 f"{out.name!r}.")
+    _check_paths([out, out.with_suffix(".csv")], [args.settlements, args.points, args.osm])
     bundle = _run_bundle(args)
+    _print_notes(bundle.settlements, bundle.service_points)
     progress, close = _progress_bar(not args.quiet)
     try:
         network = None
@@ -244,7 +306,6 @@ def cmd_run(args) -> int:
         report = analyse_hromada(bundle, router=router, access=result)
     finally:
         close()
-    out = Path(args.out)
     settlements = result.settlements.assign(method=result.method)
     geometry = bundle.settlements.set_index(bundle.settlements["id"].astype(str)).geometry
     import geopandas as gpd
@@ -286,6 +347,9 @@ def cmd_rank(args) -> int:
     from analysis.reporting.compare import export_ranking
     from analysis.sources.packs import list_demo_packs
 
+    _check_paths([Path(args.out)], [])
+    if Path(args.out).suffix.lower() not in (".csv", ".xlsx"):
+        raise HromadaAccessError(f"rank writes .csv or .xlsx; got {args.out!r}.")
     packs = list_demo_packs(args.data_root)["code"].tolist() if args.packs == ["all"] else args.packs
     networks = dict(item.split("=", 1) for item in args.network or [])
     progress, close = _progress_bar(not args.quiet)
@@ -310,6 +374,7 @@ def cmd_geocode_registry(args) -> int:
     from analysis.sources.packs import load_demo_pack
     from analysis.sources.registry import geocode_registry, load_registry
 
+    _check_paths([Path(args.out)], [args.registry])
     bundle = load_demo_pack(args.pack, args.data_root)
     registry = load_registry(args.registry, root=args.data_root)
     placed, unplaced = geocode_registry(
@@ -327,12 +392,23 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     parser.add_argument("--data-root", default=None, help="folder with admin/ and demo/ (default ../shared/data)")
-    sub = parser.add_subparsers(dest="command", required=True)
+    # the same options after the command (python -m analysis run --quiet ...); SUPPRESS keeps the value given
+    # before it when they are not repeated
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--quiet", action="store_true", default=argparse.SUPPRESS, help="no progress bars")
+    common.add_argument("--data-root", default=argparse.SUPPRESS, help="folder with admin/ and demo/")
+    subparsers = parser.add_subparsers(dest="command", required=True)
+
+    class _Sub:
+        def add_parser(self, *args, **kwargs):
+            return subparsers.add_parser(*args, parents=[common], **kwargs)
+
+    sub = _Sub()
 
     def add_max_snap(p):
         from analysis.routing.snap import DEFAULT_MAX_SNAP_M
 
-        p.add_argument("--max-snap-m", type=float, default=DEFAULT_MAX_SNAP_M,
+        p.add_argument("--max-snap-m", type=_finite(), default=DEFAULT_MAX_SNAP_M,
                        help=f"points farther than this from the road network are not routed (default "
                             f"{DEFAULT_MAX_SNAP_M:g} m)")
 
@@ -342,9 +418,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--origins", required=True, help="GeoJSON/GPKG/CSV/XLSX with id and lon/lat (or geometry)")
     p.add_argument("--destinations", required=True, help="GeoJSON/GPKG/CSV/XLSX with id and lon/lat (or geometry)")
     p.add_argument("--mode", choices=["drive", "walk"], default="drive")
-    p.add_argument("--cutoff-min", type=float, default=None, help="flag origins beyond this travel time")
-    p.add_argument("--cutoff-km", type=float, default=None, help="flag origins beyond this distance")
-    p.add_argument("--circuity", type=float, default=1.3, help="circuity factor for estimates without roads")
+    p.add_argument("--cutoff-min", type=_finite(), default=None, help="flag origins beyond this travel time")
+    p.add_argument("--cutoff-km", type=_finite(), default=None, help="flag origins beyond this distance")
+    p.add_argument("--circuity", type=_finite(), default=1.3, help="circuity factor for estimates without roads")
     add_max_snap(p)
     p.add_argument("--out", required=True, help="output .csv, .gpkg or .xlsx")
     p.set_defaults(func=cmd_travel_times)
@@ -352,9 +428,9 @@ def build_parser() -> argparse.ArgumentParser:
     def add_area(p):
         p.add_argument("--katottg", help="hromada KATOTTG code, e.g. UA46040010000033885")
         p.add_argument("--name", help="hromada name, e.g. 'Бродівська'")
-        p.add_argument("--bbox", nargs=4, type=float, metavar=("WEST", "SOUTH", "EAST", "NORTH"))
+        p.add_argument("--bbox", nargs=4, type=_finite("any"), metavar=("WEST", "SOUTH", "EAST", "NORTH"))
         p.add_argument("--polygon", help="polygon file (GeoJSON/GPKG/SHP)")
-        p.add_argument("--buffer-m", type=float, default=5000.0, help="keep roads this far outside the area")
+        p.add_argument("--buffer-m", type=_finite("non-negative"), default=5000.0, help="keep roads this far outside the area")
 
     p = sub.add_parser("import", help="import an OSM extract clipped to an area")
     p.add_argument("--osm", required=True)
@@ -380,7 +456,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--network", help="saved network directory")
     p.add_argument("--mode", choices=["drive", "walk"], default="drive")
     p.add_argument("--by", choices=["group", "category"], default="group")
-    p.add_argument("--circuity", type=float, default=1.3)
+    p.add_argument("--circuity", type=_finite(), default=1.3)
     add_max_snap(p)
     p.add_argument("--out", required=True, help="output .gpkg")
     p.set_defaults(func=cmd_run)
@@ -389,7 +465,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--packs", nargs="+", default=["all"], help="pack codes/folders, or 'all' (default)")
     p.add_argument("--network", action="append", metavar="CODE=DIR", help="saved network for a pack (repeatable)")
     p.add_argument("--mode", choices=["drive", "walk"], default="drive")
-    p.add_argument("--circuity", type=float, default=1.3)
+    p.add_argument("--circuity", type=_finite(), default=1.3)
     p.add_argument("--scheduler", default="serial", help="serial, local (Dask LocalCluster) or a Dask address")
     p.add_argument("--workers", type=int, default=None, help="local cluster worker processes")
     add_max_snap(p)
@@ -407,17 +483,34 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _on_terminate(signum, frame):  # pragma: no cover - exercised through a subprocess in the tests
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if threading.current_thread() is threading.main_thread():
+        # a terminated run cleans up like an interrupted one: temporary files removed, nothing half-written
+        previous = signal.signal(signal.SIGTERM, _on_terminate)
+    else:  # pragma: no cover
+        previous = None
     try:
         return args.func(args)
     except (HromadaAccessError, ValueError, FileNotFoundError) as exc:
         print(f"Error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # unwritable folder, disk full, a folder where a file should be ...
+        where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+        reason = "the disk is full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
+        print(f"Error: {reason}{where}; nothing was written.", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("Interrupted; nothing was written.", file=sys.stderr)
         return 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -86,3 +86,113 @@ def test_workbook_sheets_are_named_and_chosen(tmp_path):
     single = tmp_path / "one.xlsx"
     first.to_excel(single, index=False)
     assert read_points(single).attrs["warnings"] == []
+
+
+# ---------------------------------------------------------------------------------------------------- the CLI
+def _points_files(tmp_path):
+    origins = tmp_path / "settlements.csv"
+    origins.write_text(GOOD, encoding="utf-8")
+    destinations = tmp_path / "cnap.csv"
+    destinations.write_text("id;lon;lat\nc1;25.15;50.07\n", encoding="utf-8")
+    return origins, destinations
+
+
+def test_cli_output_problems_are_one_line(tmp_path, monkeypatch, capsys):
+    """Row 5: --out over an input, --out a folder, a file where a folder should be, a full disk; row 6: run's
+    two outputs must not collide."""
+    import errno
+
+    import analysis.outputs
+    from analysis.cli import main
+
+    origins, destinations = _points_files(tmp_path)
+    before = origins.read_bytes()
+    base = ["--quiet", "travel-times", "--origins", str(origins), "--destinations", str(destinations)]
+    assert main(base + ["--out", str(origins)]) == 2
+    assert "is the input" in capsys.readouterr().err and origins.read_bytes() == before
+    assert main(base + ["--out", str(tmp_path)]) == 2
+    assert "is a folder" in capsys.readouterr().err
+    blocker = tmp_path / "afile"
+    blocker.write_text("x")
+    assert main(base + ["--out", str(blocker / "out.csv")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("Error:") == 1 and err.splitlines()[-1].startswith("Error:") and "nothing was written" in err
+    assert "Traceback" not in err
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "o.csv"))
+
+    monkeypatch.setattr(analysis.outputs, "write_csv", full)
+    assert main(base + ["--out", str(tmp_path / "o.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "the disk is full" in err and "Traceback" not in err
+    monkeypatch.undo()
+    assert main(["--quiet", "run", "--pack", "UA46040010000033885", "--out", str(tmp_path / "x.csv")]) == 2
+    assert "give --out ending in .gpkg" in capsys.readouterr().err
+    assert not (tmp_path / "x.csv").exists()
+
+
+@pytest.mark.parametrize("option, value", [("--circuity", "nan"), ("--circuity", "inf"), ("--cutoff-min", "nan"),
+                                           ("--cutoff-km", "-3"), ("--max-snap-m", "inf")])
+def test_cli_numbers_must_be_finite(tmp_path, option, value, capsys):
+    from analysis.cli import main
+
+    origins, destinations = _points_files(tmp_path)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["travel-times", "--origins", str(origins), "--destinations", str(destinations), option, value,
+              "--out", str(tmp_path / "o.csv")])
+    assert exit_info.value.code == 2 and not (tmp_path / "o.csv").exists()
+    err = capsys.readouterr().err
+    assert f"error: argument {option}: '{value}' must be positive" in err or "is not a finite number" in err
+
+
+def test_cli_damaged_network_is_one_line(tmp_path):
+    from analysis.sources.synthetic import road_grid
+
+    network = road_grid(5, 5, seed=1, origin_lonlat=(25.1, 50.0))
+    folder = tmp_path / "net"
+    network.save(folder)
+    edges = pd.read_parquet(folder / "edges.parquet").drop(columns="oneway")
+    edges.to_parquet(folder / "edges.parquet")
+    origins, destinations = _points_files(tmp_path)
+    done = _cli("travel-times", "--network", folder, "--origins", origins, "--destinations", destinations,
+                "--out", tmp_path / "o.csv")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "damaged or incomplete (missing oneway)" in done.stderr
+
+
+def test_cli_scheduler_that_is_not_dask_gives_up(tmp_path):
+    """Something answers on the port but is not a Dask scheduler: a readable refusal after the timeout, not a
+    hang."""
+    import socket
+    import time
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    port = server.getsockname()[1]
+    try:
+        started = time.monotonic()
+        done = _cli("rank", "--packs", "UA46040010000033885", "--scheduler", f"tcp://127.0.0.1:{port}",
+                    "--out", tmp_path / "r.csv")
+        waited = time.monotonic() - started
+    finally:
+        server.close()
+    assert done.returncode == 2 and "Cannot reach the Dask scheduler" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr and waited < 100
+    done = _cli("rank", "--scheduler", "nonsense", "--out", tmp_path / "r.csv")
+    assert done.returncode == 2 and "must be 'serial', 'local' or a Dask scheduler address" in done.stderr
+
+
+def test_cli_quiet_anywhere_notes_printed_and_no_empty_progress(tmp_path):
+    origins = tmp_path / "no_ids.csv"
+    origins.write_text("name;lon;lat\nБроди;25.14;50.08\n".encode("cp1251").decode("cp1251"), encoding="cp1251")
+    _, destinations = _points_files(tmp_path)
+    done = _cli("travel-times", "--origins", origins, "--destinations", destinations, "--out", tmp_path / "o.csv",
+                "--quiet")
+    assert done.returncode == 0, done.stderr
+    assert "NOTE:" in done.stderr and "read as cp1251" in done.stderr
+    loud = subprocess.run([sys.executable, "-m", "analysis", "travel-times", "--origins", str(origins),
+                           "--destinations", str(destinations), "--out", str(tmp_path / "p.csv")],
+                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
+    assert loud.returncode == 0 and "0%" not in loud.stderr

@@ -75,4 +75,6 @@ def test_max_snap_distance_reaches_every_hromada_of_a_batch(data_root, brody_net
     out = tmp_path / "ranking.csv"
     assert main(["--quiet", "--data-root", str(data_root), "rank", "--packs", BRODY, "--network",
                  f"{BRODY}={brody_network_dir}", "--max-snap-m", "1", "--out", str(out)]) == 0
-    assert main(["--quiet", "--data-root", str(data_root), "rank", "--max-snap-m", "-5", "--out", str(out)]) == 2
+    with pytest.raises(SystemExit) as refused:
+        main(["--quiet", "--data-root", str(data_root), "rank", "--max-snap-m", "-5", "--out", str(out)])
+    assert refused.value.code == 2

@@ -300,10 +300,24 @@ class RoadNetwork:
         meta_path = directory / "network.json"
         if not meta_path.exists():
             raise DataError(f"{directory} is not a saved road network (network.json missing).")
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        nodes = pd.read_parquet(directory / "nodes.parquet")
-        edges = pd.read_parquet(directory / "edges.parquet")
-        return cls(nodes=nodes, edges=edges, metric_crs=pyproj.CRS.from_wkt(meta["metric_crs"]), source=meta["source"])
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            nodes = pd.read_parquet(directory / "nodes.parquet")
+            edges = pd.read_parquet(directory / "edges.parquet")
+            missing = sorted(({"lon", "lat", "x", "y"} - set(nodes.columns))
+                             | ({"u", "v", "length_m", "oneway", "highway"} - set(edges.columns)))
+            if missing:
+                raise KeyError(", ".join(missing))
+            u, v = edges["u"].to_numpy(), edges["v"].to_numpy()
+            if len(edges) and (min(u.min(), v.min()) < 0 or max(u.max(), v.max()) >= len(nodes)):
+                raise ValueError("segments name nodes that are not in nodes.parquet")
+            crs = pyproj.CRS.from_wkt(meta["metric_crs"])
+            source = meta["source"]
+        except (OSError, ValueError, KeyError, TypeError, pyproj.exceptions.CRSError) as exc:
+            what = f"missing {exc.args[0]}" if isinstance(exc, KeyError) else str(exc).splitlines()[0]
+            raise DataError(f"The saved road network in {directory} is damaged or incomplete ({what}); import or "
+                            f"download it again.") from None
+        return cls(nodes=nodes, edges=edges, metric_crs=crs, source=source)
 
 
 def build_network(

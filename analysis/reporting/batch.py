@@ -23,6 +23,7 @@ Example
 from __future__ import annotations
 
 import os
+import threading
 import traceback
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Mapping, Sequence
@@ -104,6 +105,37 @@ def _tasks(items: Iterable[str | HromadaTask], networks: Mapping[str, str] | Non
     return tasks
 
 
+#: Seconds to wait for a Dask scheduler to answer.
+SCHEDULER_TIMEOUT_S = 10.0
+
+
+def _connect(address: str, client_class, timeout_s: float = SCHEDULER_TIMEOUT_S):
+    """A Dask client for ``address`` within ``timeout_s``, or a readable :class:`DataError`.
+
+    ``Client(address, timeout=...)`` does not give up when something that is not a Dask scheduler answers on
+    that port (it waits for a handshake that never comes), so the connection is made in a daemon thread and
+    abandoned after the timeout.
+    """
+    if "://" not in address and ":" not in address:
+        raise DataError(f"--scheduler must be 'serial', 'local' or a Dask scheduler address such as "
+                        f"tcp://host:8786; got {address!r}.")
+    outcome: dict = {}
+
+    def connect() -> None:
+        try:
+            outcome["client"] = client_class(address, timeout=timeout_s)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=connect, name="dask-connect", daemon=True)
+    thread.start()
+    thread.join(timeout_s + 2.0)
+    if "client" in outcome:
+        return outcome["client"]
+    reason = outcome.get("error") or f"no Dask scheduler answered within {timeout_s:g} s"
+    raise DataError(f"Cannot reach the Dask scheduler at {address}: {str(reason).splitlines()[0]}")
+
+
 def analyse_many(
     items: Iterable[str | HromadaTask],
     *,
@@ -161,10 +193,7 @@ def analyse_many(
                                    processes=True, dashboard_address=None)
             client = Client(cluster)
         else:
-            try:
-                client = Client(scheduler, timeout=10)
-            except OSError as exc:
-                raise DataError(f"Cannot reach the Dask scheduler at {scheduler}: {exc}") from exc
+            client = _connect(scheduler, Client)
         try:
             futures = [client.submit(_analyse_task, task, root_text, norms, mode, circuity, max_snap_m, pure=False)
                        for task in tasks]

@@ -277,7 +277,7 @@ def _read_xlsx(source: bytes | Path, label: str, sheet: str | None) -> pd.DataFr
             raise DataError(f"{label}: немає аркуша «{sheet}»; є / there is no sheet {sheet!r}; sheets: "
                             f"{', '.join(names)}.")
         chosen = sheet if sheet is not None else names[0]
-        frame = book.parse(chosen)
+        frame = pd.read_excel(book, sheet_name=chosen)
     if sheet is None and len(names) > 1:
         _warnings(frame).append(
             f"{label}: прочитано аркуш «{chosen}» з {len(names)} ({', '.join(names)}); інший можна вибрати / read "
