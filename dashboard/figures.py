@@ -12,7 +12,7 @@ from analysis.reporting.maps import access_map
 from analysis.sources.taxonomy import load_taxonomy
 from dashboard import cache, mapview
 from dashboard.context import ctx_args
-from dashboard.i18n import fmt_pct, tr
+from dashboard.i18n import fmt_int, fmt_pct, tr
 
 
 def method_banner(ctx: dict) -> None:
@@ -25,6 +25,34 @@ def method_banner(ctx: dict) -> None:
                    if result.router.max_snap_m else "∞"))
         for note in result.notes:
             st.caption(note)
+    data_error_banner(ctx)
+
+
+def data_error_banner(ctx: dict) -> None:
+    """Error-level data gaps on every page: settlements of the codifier missing from the data, registry rows that
+    could not be placed; and where the population figures come from."""
+    lang, bundle = ctx["lang"], ctx.get("bundle")
+    if bundle is None:
+        return
+    from analysis.sources.population import population_source_label
+
+    missing = bundle.missing_settlements
+    if missing is not None and len(missing):
+        names = "; ".join(missing["name"].astype(str).head(10)) + ("; …" if len(missing) > 10 else "")
+        st.warning(tr("missing_settlements_banner", lang, n=len(missing), total=len(bundle.settlements) + len(missing),
+                      population=fmt_int(pd.to_numeric(missing["population"], errors="coerce").sum()), names=names),
+                   icon=":material/report:")
+    unplaced = bundle.unplaced_service_points
+    if unplaced is not None and len(unplaced):
+        names = "; ".join(unplaced["name"].astype(str).head(10)) + ("; …" if len(unplaced) > 10 else "")
+        st.warning(tr("unplaced_points_banner", lang, n=len(unplaced), names=names), icon=":material/report:")
+    settlements = bundle.settlements
+    if "population_source" in settlements.columns and len(settlements):
+        population = pd.to_numeric(settlements["population"], errors="coerce").fillna(0)
+        by_source = population.groupby(settlements["population_source"].astype("string").fillna("—")).sum()
+        parts = [f"{population_source_label(None if s == '—' else s, lang)} — {fmt_int(v)}"
+                 for s, v in by_source.sort_values(ascending=False).items()]
+        st.caption(tr("population_source_line", lang, sources="; ".join(parts)))
 
 
 def point_status(ctx: dict):

@@ -36,7 +36,10 @@ def haversine_km(lon1, lat1, lon2, lat2):
 
 
 def _raw_pack(root, code):
-    """The pack read with the json module only: settlements, service points, official population."""
+    """The pack read with the json module only: settlements, service points, official population.
+
+    Population is the pack's own ``population_est_2022`` (OSM figures rescaled to Ukrstat 2022 by the pack's
+    builder), an independent check of :func:`analysis.sources.population.rescale_to_2022`."""
     pack = root / "demo" / code
 
     def features(name):
@@ -44,7 +47,7 @@ def _raw_pack(root, code):
 
     settlements = [
         {"id": f["properties"]["katottg"], "name": f["properties"]["name_uk"],
-         "population": f["properties"]["population"], "centre": bool(f["properties"]["is_hromada_centre"]),
+         "population": f["properties"]["population_est_2022"], "centre": bool(f["properties"]["is_hromada_centre"]),
          "lon": f["geometry"]["coordinates"][0], "lat": f["geometry"]["coordinates"][1]}
         for f in features("settlements.geojson")
     ]
@@ -123,7 +126,8 @@ def test_demo_pack_figures_match_an_independent_computation(reports, data_root, 
     assert list(report.gaps["cnap_access"]["settlement_id"]) == [
         i for _, i in sorted(zip(-pop[~covered], np.array(ref["ids"])[~covered]))]
     flags = set(report.data_quality.flags["flag"])
-    assert {"distances_estimated", "population_osm_tag", "service_points_settlement_precision"} <= flags
+    assert {"distances_estimated", "population_estimated", "service_points_settlement_precision"} <= flags
+    assert "population_osm_tag" not in flags  # the 2001-census tags were rescaled to Ukrstat 2022
 
 
 def test_demo_ranking_is_sorted_by_uncovered_population(reports, data_root):

@@ -97,7 +97,9 @@ def test_load_demo_pack_standard_tables(code):
     assert list(s.columns[:8]) == ["id", "name", "katottg", "hromada_katottg", "population", "population_source",
                                    "category", "is_hromada_centre"]
     assert s["population"].dtype == "float64"
-    assert s["population"].sum() == sum(f["properties"]["population"] for f in raw_settlements)
+    # population is the Ukrstat 2022 figure shared out (tests/test_population.py); the raw OSM tag is kept
+    assert s["population"].sum() == sum(f["properties"]["population_est_2022"] for f in raw_settlements)
+    assert s["population_raw"].sum() == sum(f["properties"]["population"] for f in raw_settlements)
     assert s["id"].is_unique and (s["id"] == s["katottg"]).all()
     assert set(s["katottg"]) == {f["properties"]["katottg"] for f in raw_settlements}
     assert (s["hromada_katottg"] == code).all()

@@ -95,8 +95,8 @@ FLAG_DEFINITIONS: dict[str, tuple[str, str, str]] = {
     ),
     "population_estimated": (
         "info",
-        "Частка населення — оцінка",
-        "Share of population that is an estimate",
+        "Частка населення — оцінка (цифри OSM, перераховані до чисельності Держстату 2022)",
+        "Share of population that is an estimate (OSM figures rescaled to the Ukrstat 2022 total)",
     ),
     "population_osm_tag": (
         "info",
@@ -104,9 +104,19 @@ FLAG_DEFINITIONS: dict[str, tuple[str, str, str]] = {
         "Share of population from the OSM tag (mostly the 2001 census)",
     ),
     "population_sum_mismatch": (
-        "info",
-        "Сума населення н.п. відрізняється від офіційної чисельності громади більш ніж на 10 %",
-        "Settlement population sum differs from the official hromada total by more than 10 %",
+        "warning",
+        "Сума населення н.п. відрізняється від офіційної чисельності громади (Держстат 2022) більш ніж на {tolerance}",
+        "Settlement population sum differs from the official hromada total (Ukrstat 2022) by more than {tolerance}",
+    ),
+    "settlements_missing": (
+        "error",
+        "Населені пункти з кодифікатора відсутні в даних: їхніх мешканців ({population}) немає в жодній цифрі",
+        "Settlements of the codifier missing from the data: their residents ({population}) are in no figure",
+    ),
+    "service_points_unplaced": (
+        "error",
+        "Рядки реєстру ЦНАП, які не вдалося розмістити: ці точки не враховано",
+        "ЦНАП registry rows that could not be placed: these points are not counted",
     ),
     "hromada_centre_missing": (
         "warning",
@@ -183,6 +193,19 @@ def _parts(bundle_or_parts: Any) -> tuple[pd.DataFrame, pd.DataFrame, str | None
                     "or a (settlements, service_points) tuple.")
 
 
+def _int_text(value: float) -> str:
+    """A whole number with a thin space between thousands (reads the same in Ukrainian and English)."""
+    return f"{value:,.0f}".replace(",", "\u202f")
+
+
+def _extras(bundle_or_parts: Any) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    """(settlements missing from the data, unplaced registry rows) of a bundle or mapping, None when unknown."""
+    if isinstance(bundle_or_parts, Mapping):
+        return bundle_or_parts.get("missing_settlements"), bundle_or_parts.get("unplaced_service_points")
+    return (getattr(bundle_or_parts, "missing_settlements", None),
+            getattr(bundle_or_parts, "unplaced_service_points", None))
+
+
 def _names(frame: pd.DataFrame, mask: np.ndarray, limit: int = 20) -> str:
     if not mask.any():
         return ""
@@ -199,7 +222,7 @@ def data_quality(
     snap_threshold_m: float = 500.0,
     norms: Iterable[Norm] = DEFAULT_NORMS,
     taxonomy: Taxonomy | None = None,
-    mismatch_tolerance: float = 0.10,
+    mismatch_tolerance: float = 0.05,
 ) -> DataQuality:
     """What limits the figures, per hromada: a summary dict and a tidy table of raised flags (UA/EN labels).
 
@@ -225,6 +248,7 @@ def data_quality(
         ``count``, ``total``, ``share``, ``label_uk``, ``label_en``, ``items``.
     """
     settlements, points, code, official, boundary = _parts(bundle_or_parts)
+    missing_rows, unplaced_rows = _extras(bundle_or_parts)
     taxonomy = taxonomy or load_taxonomy()
     norms = tuple(norms)
     if points is None:
@@ -337,12 +361,32 @@ def data_quality(
         if info["population_source_counts"]["osm_tag"]:
             flag(hromada, "population_osm_tag", info["population_source_counts"]["osm_tag"], n_sett,
                  share=shares["osm_tag"])
+        if official is None:
+            official = settlements.attrs.get("population_2022", {}).get("hromada_total")
+        info["population_rescaled_2022"] = bool(settlements.attrs.get("population_2022", {}).get("applied"))
         if official is not None and len(pd.unique(keys)) == 1:
             info["official_population"] = official
             info["population_sum_ratio"] = total_pop / official if official else np.nan
             if official and abs(total_pop / official - 1.0) > mismatch_tolerance:
                 flag(hromada, "population_sum_mismatch", 1, 1,
-                     f"{total_pop:,.0f} vs {official:,.0f}", share=total_pop / official - 1.0)
+                     f"{_int_text(total_pop)} / {_int_text(official)}", share=total_pop / official - 1.0,
+                     tolerance=f"{mismatch_tolerance:.0%}")
+        if len(pd.unique(keys)) == 1 and missing_rows is not None:
+            missing_pop = float(pd.to_numeric(missing_rows["population"], errors="coerce").fillna(0).sum())
+            info["n_settlements_missing"] = len(missing_rows)
+            info["population_in_missing_settlements"] = missing_pop
+            if len(missing_rows):
+                labels = "; ".join(f"{n} ({c})" for n, c in zip(missing_rows["name"].astype(str),
+                                                             missing_rows["settlement_katottg"].astype(str)))
+                flag(hromada, "settlements_missing", len(missing_rows), n_sett + len(missing_rows), labels,
+                     population=_int_text(missing_pop))
+        if len(pd.unique(keys)) == 1 and unplaced_rows is not None:
+            info["n_service_points_unplaced"] = len(unplaced_rows)
+            if len(unplaced_rows):
+                reason = (unplaced_rows["reason"].astype(str) if "reason" in unplaced_rows.columns
+                          else pd.Series("", index=unplaced_rows.index))
+                labels = "; ".join(f"{n}: {r}" for n, r in zip(unplaced_rows["name"].astype(str), reason))
+                flag(hromada, "service_points_unplaced", len(unplaced_rows), n_pts + len(unplaced_rows), labels)
 
         # --- hromada centre
         centres = _centre_mask(sett)

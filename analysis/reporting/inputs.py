@@ -16,11 +16,18 @@ import pandas as pd
 
 from analysis.barrier_free.survey import apply_survey, read_survey_upload
 from analysis.errors import DataError
-from analysis.sources.admin import SOURCE_CNAP_REGISTRY, SOURCE_KATOTTG, SOURCE_OSM, hromada_boundary
+from analysis.sources.admin import (
+    SOURCE_CNAP_REGISTRY,
+    SOURCE_KATOTTG,
+    SOURCE_OSM,
+    SOURCE_POPULATION,
+    hromada_boundary,
+)
 from analysis.sources.osm_places import service_points_from_osm, settlements_from_osm_places
 from analysis.sources.packs import HromadaBundle, list_demo_packs, load_demo_pack
 from analysis.sources.places import empty_service_points, resolve_settlement_locations, service_points_from_table
 from analysis.sources.places import settlements_from_table
+from analysis.sources.population import missing_settlements, read_population_2022, rescale_to_2022
 from analysis.sources.readers import read_points
 from analysis.sources.registry import geocode_registry, load_registry
 
@@ -96,7 +103,11 @@ def bundle_from_osm_extract(code: str, root, folder: str | Path) -> HromadaBundl
     places = gpd.read_parquet(folder / "places.parquet")
     pois = gpd.read_parquet(folder / "pois.parquet")
     settlements = settlements_from_osm_places(places, root, hromada_code=code)
+    figures = read_population_2022(code, root)
+    settlements = rescale_to_2022(settlements, figures)
+    missing = missing_settlements(settlements, code, figures, root)
     points = service_points_from_osm(pois)
+    unplaced = None
     notes = list(settlements.attrs.get("warnings", [])) + list(points.attrs.get("warnings", []))
     info = outline.iloc[0]
     try:
@@ -105,14 +116,13 @@ def bundle_from_osm_extract(code: str, root, folder: str | Path) -> HromadaBundl
         if len(registry_points):
             points = pd.concat([registry_points, points[points["group"] != "cnap"]], ignore_index=True)
             points = gpd.GeoDataFrame(points, geometry="geometry", crs=4326)
-        if len(unplaced):
-            notes.append(f"{len(unplaced)} ЦНАП registry row(s) could not be placed at a settlement.")
     except DataError as exc:
         notes.append(str(exc))
     return HromadaBundle(
         code=code, name_uk=str(info.get("name_uk") or code), name_en=str(info.get("name_en") or code),
         boundary=outline, settlements=settlements, service_points=points,
-        sources=[dict(SOURCE_OSM), dict(SOURCE_KATOTTG), dict(SOURCE_CNAP_REGISTRY)], notes=notes, path=folder,
+        sources=[dict(SOURCE_OSM), dict(SOURCE_KATOTTG), dict(SOURCE_CNAP_REGISTRY), dict(SOURCE_POPULATION)],
+        notes=notes, path=folder, missing_settlements=missing, unplaced_service_points=unplaced,
     )
 
 
@@ -138,7 +148,8 @@ def assemble_bundle(code: str, root=None, settlements_file: Upload | None = None
     sources = list(result.sources)
     if settlements_file is not None:
         settlements = settlements_from_upload(settlements_file, code, result.boundary)
-        result = replace(result, settlements=settlements)
+        result = replace(result, settlements=settlements, missing_settlements=missing_settlements(
+            settlements, code, read_population_2022(code, root), root))
         notes.append(f"Населені пункти з файлу користувача / settlements from the user's file: {settlements_file[0]}")
         notes.extend(settlements.attrs.get("warnings", []))
         sources.append({"name": settlements_file[0], "licence": "user data", "url": "", "description": "uploaded"})

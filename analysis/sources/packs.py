@@ -13,6 +13,7 @@ import pandas as pd
 import pyogrio
 
 from analysis.errors import DataError
+from analysis.sources.population import missing_settlements, read_population_2022, rescale_to_2022
 from analysis.sources.admin import (
     SOURCE_CNAP_REGISTRY,
     SOURCE_KATOTTG,
@@ -44,6 +45,11 @@ class HromadaBundle:
         Citations: dicts with ``name``, ``licence``, ``url``, ``description``.
     notes
         Data-quality notes (plain sentences) to show next to the results.
+    missing_settlements
+        Settlements of the hromada in the KATOTTG codifier that ``settlements`` lacks
+        (:func:`analysis.sources.population.missing_settlements`), or None when not checked.
+    unplaced_service_points
+        Registry rows of the hromada that could not be placed (with ``unplaced_reason``), or None.
     """
 
     code: str
@@ -56,6 +62,8 @@ class HromadaBundle:
     sources: list[dict[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     path: Path | None = None
+    missing_settlements: pd.DataFrame | None = None
+    unplaced_service_points: pd.DataFrame | None = None
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -164,6 +172,9 @@ def load_demo_pack(code_or_path: str | os.PathLike, root: str | os.PathLike | No
     settlements = settlements_from_table(
         raw_settlements.rename(columns={"name_uk": "name"}), hromada_katottg=code
     )
+    figures = read_population_2022(code, root)
+    settlements = rescale_to_2022(settlements, figures)
+    missing = missing_settlements(settlements, code, figures, root)
 
     sp_path = pack / "service_points.geojson"
     if sp_path.exists():
@@ -187,6 +198,7 @@ def load_demo_pack(code_or_path: str | os.PathLike, root: str | os.PathLike | No
                  dict(SOURCE_OCHA)],
         notes=notes,
         path=pack,
+        missing_settlements=missing,
     )
 
 
@@ -216,15 +228,16 @@ def registry_points_to_standard(points: gpd.GeoDataFrame, taxonomy: Any = None) 
 
 
 def _bundle_notes(settlements: gpd.GeoDataFrame, service_points: gpd.GeoDataFrame, props: pd.Series) -> list[str]:
-    notes = []
-    src = settlements["population_source"].astype("string")
-    n_osm = int(src.str.contains("osm", na=False).sum())
-    if n_osm:
+    notes = list(settlements.attrs.get("warnings", []))
+    info = settlements.attrs.get("population_2022", {})
+    if info.get("applied"):
+        raw_sum = pd.to_numeric(settlements["population_raw"], errors="coerce").sum()
         notes.append(
-            f"Населення {n_osm} з {len(settlements)} населених пунктів — тег OSM (переважно перепис 2001 р.) / "
-            f"Population of {n_osm} of {len(settlements)} settlements is the OSM tag (mostly 2001 census); "
-            f"sum {settlements['population'].sum():,.0f} vs Ukrstat 2022 hromada total "
-            f"{pd.to_numeric(props.get('population_2022_ukrstat'), errors='coerce'):,.0f}."
+            f"Населення: міські н.п. — Держстат 1.01.2022; інші — тег OSM (переважно перепис 2001 р.), приведений "
+            f"до чисельності громади 2022 р. ({info['hromada_total']:,.0f}; множник {info['factor']:.3f}; сума тегів "
+            f"{raw_sum:,.0f}) / Population: urban settlements Ukrstat 1 Jan 2022; others the OSM tag (mostly the "
+            f"2001 census) rescaled to the hromada's 2022 total ({info['hromada_total']:,.0f}; factor "
+            f"{info['factor']:.3f}; tag sum {raw_sum:,.0f})."
         )
     n_missing = int(settlements["population"].isna().sum())
     if n_missing:
