@@ -168,7 +168,7 @@ def cmd_travel_times(args) -> int:
     _write_table(table, out)
     reachable = int(table["reachable"].sum())
     print(f"{out}: {len(table)} origins, {reachable} reachable, "
-          f"median travel time {table['travel_time_min'].median():.1f} min")
+          f"median travel time {table['travel_time_min'].median():.1f} min (over origins, unweighted)")
     return 0
 
 

@@ -12,19 +12,20 @@ from analysis.reporting.maps import access_map
 from analysis.sources.taxonomy import load_taxonomy
 from dashboard import cache, mapview
 from dashboard.context import ctx_args
-from dashboard.i18n import fmt_int, fmt_pct, tr
+from dashboard.i18n import fmt_int, fmt_num, fmt_pct, note_text, tr
 
 
 def method_banner(ctx: dict) -> None:
     """Says whether the figures are routed or estimated (and how), and the routing notes."""
     lang, result = ctx["lang"], ctx["access"]
     if result.estimated:
-        st.warning(tr("estimated_banner", lang, circuity=result.circuity, speed=result.router.speed_kmh))
+        st.warning(tr("estimated_banner", lang, circuity=fmt_num(result.circuity, lang, 2).rstrip("0").rstrip(",."),
+                      speed=fmt_num(result.router.speed_kmh, lang, 0)))
     else:
-        st.info(tr("routed_banner", lang, circuity=result.circuity, max_snap=f"{result.router.max_snap_m:g}"
-                   if result.router.max_snap_m else "∞"))
+        st.info(tr("routed_banner", lang, circuity=fmt_num(result.circuity, lang, 2),
+                   max_snap=fmt_int(result.router.max_snap_m) if result.router.max_snap_m else "∞"))
         for note in result.notes:
-            st.caption(note)
+            st.caption(note_text(note, lang))
     data_error_banner(ctx)
 
 

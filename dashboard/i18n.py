@@ -7,7 +7,9 @@ a decimal comma, as readers expect.
 
 from __future__ import annotations
 
-import math
+import re
+
+from analysis.textformat import fmt_int, fmt_num, fmt_pct, note_text, plural  # noqa: F401
 
 LANGUAGES = {"uk": "Українська", "en": "English"}
 
@@ -55,10 +57,10 @@ TEXT: dict[str, dict[str, str]] = {
         "page_compare": "Порівняння громад",
         "page_data": "Дані",
         # common
-        "estimated_banner": "Дорожню мережу не завантажено: відстані та час — ОЦІНКА (пряма × {circuity:g}, {speed:g} км/год). Завантажте або імпортуйте дані OSM на сторінці «Дані».",
-        "routed_banner": "Відстані та час обчислено за дорожньою мережею OSM (спостережувана звивистість {circuity:.2f}). Кожен пункт приєднано до найближчої дороги; пункти далі {max_snap} м від доріг маршруту не мають.",
-        "missing_settlements_banner": "ПОМИЛКА ДАНИХ: {n} з {total} населених пунктів громади (за кодифікатором) немає в даних — їхніх мешканців (≈{population}) немає в жодній цифрі, частки завищено: {names}.",
-        "unplaced_points_banner": "ПОМИЛКА ДАНИХ: {n} рядків реєстру ЦНАП не вдалося розмістити — ці точки не враховано: {names}.",
+        "estimated_banner": "Дорожню мережу не завантажено: відстані та час — ОЦІНКА (пряма × {circuity}, {speed} км/год). Завантажте або імпортуйте дані OSM на сторінці «Дані».",
+        "routed_banner": "Відстані та час обчислено за дорожньою мережею OSM (спостережувана звивистість {circuity}). Кожен пункт приєднано до найближчої дороги; пункти далі {max_snap} м від доріг маршруту не мають.",
+        "missing_settlements_banner": "ПОМИЛКА ДАНИХ: з населених пунктів громади за кодифікатором у даних бракує {n} з {total} — їхніх мешканців (≈{population}) немає в жодній цифрі, частки завищено: {names}.",
+        "unplaced_points_banner": "ПОМИЛКА ДАНИХ: {n} {n|рядок|рядки|рядків} реєстру ЦНАП не вдалося розмістити — ці точки не враховано: {names}.",
         "population_source_line": "Населення: {sources}.",
         "no_data_for_hromada": "Для цієї громади ще немає даних для розрахунку. Бракує:",
         "no_access_result": "Не вдалося обчислити доступність для цієї громади.",
@@ -66,7 +68,7 @@ TEXT: dict[str, dict[str, str]] = {
         "settlements_count": "Населених пунктів",
         "population_total": "Населення",
         "points_count": "Точок обслуговування",
-        "median_time": "Медіана часу, хв",
+        "median_time": "Медіана часу, хв (зважено за населенням)",
         "col_name": "Населений пункт",
         "col_population": "Населення",
         "col_time": "Час, хв",
@@ -81,7 +83,7 @@ TEXT: dict[str, dict[str, str]] = {
         "col_covered": "Охоплено, осіб",
         "col_share": "Частка",
         "col_uncovered": "Не охоплено, осіб",
-        "col_median_time": "Медіана часу, хв",
+        "col_median_time": "Медіана часу, хв (зважено за населенням)",
         "col_evaluated": "Оцінено",
         "not_evaluated": "немає таких точок",
         "minutes_short": "{minutes} хв",
@@ -96,16 +98,18 @@ TEXT: dict[str, dict[str, str]] = {
         "missing_settlements": "координати та населення населених пунктів (завантажте дані OSM або власний файл)",
         "missing_points": "точки обслуговування (ЦНАП, соціальні послуги)",
         "missing_network": "дорожня мережа (для точних відстаней)",
-        "codifier_count": "У Кодифікаторі КАТОТТГ громада має {n} населених пунктів.",
+        "codifier_count": "У Кодифікаторі КАТОТТГ громада має {n} {n|населений пункт|населені пункти|населених пунктів}.",
         "norm_line": "Норма: {norm}",
         "kpi_covered": "Мешканців у межах норми ЦНАП",
         "kpi_covered_help": "Населення пунктів, з яких найближча точка ЦНАП {thresholds}.",
         "kpi_share": "{share} населення",
         "kpi_uncovered": "Мешканців поза нормою",
         "kpi_uncovered_settlements": "населених пунктів поза нормою: {n}",
-        "kpi_barrier_free": "З безбар'єрним ЦНАП у межах норми",
-        "kpi_barrier_free_help": "Частка мешканців, для яких найближча безбар'єрна точка ЦНАП — у межах норми. Точки з невідомим статусом не вважаються безбар'єрними.",
-        "kpi_median_time": "Медіана часу до ЦНАП, хв",
+        "kpi_barrier_free": "З безбар'єрним ЦНАП у межах норми: щонайменше",
+        "kpi_barrier_free_upper": "З безбар'єрним ЦНАП у межах норми: щонайбільше",
+        "kpi_barrier_free_help": "Нижня межа: частка мешканців, для яких у межах норми є точка ЦНАП з підтвердженою доступністю для крісла колісного. Точки з невідомим статусом не вважаються ні доступними, ні недоступними.",
+        "kpi_barrier_free_upper_help": "Верхня межа: якби всі точки з невідомим статусом (зокрема ті, де джерела суперечать) виявилися доступними. Точки з відомими бар'єрами не враховано.",
+        "kpi_median_time": "Медіана часу до ЦНАП, хв (зважено за населенням)",
         "kpi_median_help": "Половина мешканців доїжджає швидше (зважено за населенням).",
         "kpi_p90": "90 % мешканців — до {p90} хв",
         "barrier_free_pending": "немає точок обслуговування для оцінки",
@@ -135,7 +139,17 @@ TEXT: dict[str, dict[str, str]] = {
         "map_outside_norm": "поза нормою",
         # barrier-free
         "bf_status": "Безбар'єрність",
-        "bf_intro": "Статус кожної точки за даними OSM, реєстру ЦНАП і обстежень. «Невідомо» ніколи не вважається доступним.",
+        "bf_intro": "Статус кожної точки за даними OSM, реєстру ЦНАП і обстежень. Доступність для крісла колісного (вхід або пандус, двері, вбиральня) оцінюється окремо від повного переліку (шрифт Брайля, паркування). «Невідомо» не вважається ні доступним, ні недоступним: такі точки входять лише до верхньої межі.",
+        "bf_wheelchair_counts": "Доступність для крісла колісного: точки за статусом",
+        "bf_disagree_count": "з них джерела суперечать",
+        "bf_disagree_help": "Джерела суперечать одне одному (напр. у реєстрі «умови для осіб з інвалідністю» = 1, а «пандус» = 0), обстеження ще не було. Статус — невідомо; потрібне обстеження.",
+        "bf_bounds_note": "Нижня межа — лише доступні точки; верхня — доступні й з невідомим статусом. Частково доступні та недоступні точки (відомий бар'єр) не входять до жодної.",
+        "bf_checklist_counts": "Повний перелік (зокрема шрифт Брайля, паркування): точки за статусом",
+        "bf_col_checklist": "Повний перелік",
+        "bf_col_missing": "Чого бракує",
+        "bf_col_reach": "Безбар'єрна точка в межах норми",
+        "bf_upper_points": "Верхня межа (з точками з невідомим статусом)",
+        "bf_gap_upper": "Мають у межах норми лише точки з відомими бар'єрами",
         "bf_counts": "Точки за статусом",
         "bf_points_title": "Точки та підстави",
         "bf_col_status": "Статус",
@@ -146,10 +160,10 @@ TEXT: dict[str, dict[str, str]] = {
         "bf_col_survey": "Дата обстеження",
         "bf_coverage_title": "Доступність безбар'єрних точок проти всіх точок",
         "bf_all_points": "Усі точки",
-        "bf_accessible_points": "Лише безбар'єрні",
+        "bf_accessible_points": "Нижня межа (лише доступні точки)",
         "bf_covered": "Мешканців у межах норми",
-        "bf_gap": "Мають ЦНАП, але не безбар'єрний",
-        "bf_no_accessible": "Жодної безбар'єрної точки цього виду: усі мешканці поза нормою для людей з інвалідністю.",
+        "bf_gap": "Мають ЦНАП у межах норми, але без підтвердженої безбар'єрності",
+        "bf_no_accessible": "Жодна точка цього виду не доступна для крісла колісного, а точок з невідомим статусом немає: у межах норми — лише точки з відомими бар'єрами.",
         "bf_survey_title": "Анкета обстеження",
         "bf_survey_intro": "Завантажте анкету для точок без підтвердженої безбар'єрності, заповніть на місці та завантажте назад.",
         "bf_survey_download": "Завантажити анкету (XLSX)",
@@ -159,7 +173,7 @@ TEXT: dict[str, dict[str, str]] = {
         "bf_survey_applied": "Анкету «{name}» застосовано: {rows} рядків.",
         "bf_survey_forget": "Скасувати застосовані анкети",
         "bf_surveys_in_use": "Застосовані анкети: {names}",
-        "bf_share_caption": "безбар'єрних точок: {accessible} з {total}; статус невідомий: {unknown}",
+        "bf_share_caption": "доступних для крісла колісного точок: {accessible} з {total}; статус невідомий: {unknown}",
         # planning
         "plan_intro": "Що буде, якщо відкрити нову точку, закрити наявну чи перекрити дорогу або міст.",
         "plan_group": "Вид послуги",
@@ -205,14 +219,29 @@ TEXT: dict[str, dict[str, str]] = {
         "plan_col_settlements": "Населених пунктів",
         "plan_col_cost": "Вартість на особу, грн",
         "plan_bound": "верхня межа",
-        "cap_title": "Навантаження на працівників (E2SFCA)",
-        "cap_intro": "Скільки мешканців (зважено за відстанню, до 30 хв) припадає на одного адміністратора точки. Орієнтир U-LEAD: близько {benchmark} мешканців на адміністратора.",
+        "cap_title": "Навантаження на адміністраторів",
+        "cap_intro": "Кожного мешканця враховано один раз — у тій точці, якою він скористається (найближчій за часом у дорозі, як на сторінці покриття); мешканців на адміністратора = ці мешканці / кількість адміністраторів точки за реєстром (workers_total). Орієнтир U-LEAD: близько {benchmark} мешканців на адміністратора.",
         "cap_over": "Точок понад орієнтир",
         "cap_unknown_staff": "Точок без даних про працівників",
+        "cap_zero_staff": "Точок, де в даних 0 працівників",
+        "cap_not_allocated": "Мешканців без маршруту до жодної точки",
         "cap_admins": "Адміністраторів",
-        "cap_load": "Мешканців у зоні (зважено)",
+        "cap_load": "Мешканців, що користуються точкою",
+        "cap_settlements": "Населених пунктів",
         "cap_per_admin": "Мешканців на адміністратора",
+        "cap_over_col": "Понад орієнтир",
+        "cap_yes": "так",
+        "cap_no": "ні",
         "cap_notes": "Примітки",
+        "cap_total": "Приписано до точок {allocated} з {total} мешканців (кожного один раз); по громаді — {overall} мешканців на адміністратора.",
+        "cap_note_unknown_staff": "кількість працівників невідома — показника немає",
+        "cap_note_zero_staff": "у даних 0 працівників (можливо, їх обліковано в іншій точці) — показника немає",
+        "cap_note_population_unknown": "населення частини пунктів невідоме — навантаження занижене",
+        "cap_index_title": "Індекс доступності E2SFCA (індекс, не кількість мешканців)",
+        "cap_index_intro": "Індекс E2SFCA: адміністратори кожної точки діляться на зважене за часом у дорозі населення в межах 30 хв (до 10 хв — 1, 10–20 хв — 0,68, 20–30 хв — 0,22), і ці частки підсумовуються для кожного населеного пункту; зони точок перекриваються, тож один мешканець входить до кількох точок — це порівняльний індекс доступності, його не порівнюють з орієнтиром.",
+        "cap_index_col": "Індекс E2SFCA (×10 000)",
+        "cap_index_points": "Точок у межах 30 хв",
+        "cap_index_lowest": "Населені пункти з найнижчим індексом E2SFCA (перші {n})",
         # compare
         "cmp_intro": "Порівняння всіх доступних громад за однаковою нормою та способом пересування.",
         "cmp_rank": "Місце",
@@ -224,7 +253,7 @@ TEXT: dict[str, dict[str, str]] = {
         # data
         "loaded_title": "Що завантажено",
         "what": "Що",
-        "segments": "{n} ділянок доріг",
+        "segments": "{n} {n|ділянка|ділянки|ділянок} доріг",
         "count": "Кількість",
         "from_where": "Звідки",
         "saved_at": "Збережено",
@@ -307,10 +336,10 @@ TEXT: dict[str, dict[str, str]] = {
         "page_planning": "Planning",
         "page_compare": "Compare hromadas",
         "page_data": "Data",
-        "estimated_banner": "No road network loaded: distances and times are ESTIMATES (straight line × {circuity:g}, {speed:g} km/h). Download or import OSM data on the Data page.",
-        "routed_banner": "Distances and times routed on the OSM road network (observed circuity {circuity:.2f}). Every point joins the nearest road; points more than {max_snap} m from the roads get no route.",
+        "estimated_banner": "No road network loaded: distances and times are ESTIMATES (straight line × {circuity}, {speed} km/h). Download or import OSM data on the Data page.",
+        "routed_banner": "Distances and times routed on the OSM road network (observed circuity {circuity}). Every point joins the nearest road; points more than {max_snap} m from the roads get no route.",
         "missing_settlements_banner": "DATA ERROR: {n} of the hromada's {total} settlements (per the codifier) are missing from the data — their residents (≈{population}) are in no figure, shares are overstated: {names}.",
-        "unplaced_points_banner": "DATA ERROR: {n} ЦНАП registry rows could not be placed — these points are not counted: {names}.",
+        "unplaced_points_banner": "DATA ERROR: {n} ЦНАП registry {n|row|rows} could not be placed — these points are not counted: {names}.",
         "population_source_line": "Population: {sources}.",
         "no_data_for_hromada": "There is no data to analyse this hromada yet. Missing:",
         "no_access_result": "Access could not be computed for this hromada.",
@@ -318,7 +347,7 @@ TEXT: dict[str, dict[str, str]] = {
         "settlements_count": "Settlements",
         "population_total": "Population",
         "points_count": "Service points",
-        "median_time": "Median time, min",
+        "median_time": "Median time, min (population-weighted)",
         "col_name": "Settlement",
         "col_population": "Population",
         "col_time": "Time, min",
@@ -333,7 +362,7 @@ TEXT: dict[str, dict[str, str]] = {
         "col_covered": "Covered, people",
         "col_share": "Share",
         "col_uncovered": "Not covered, people",
-        "col_median_time": "Median time, min",
+        "col_median_time": "Median time, min (population-weighted)",
         "col_evaluated": "Evaluated",
         "not_evaluated": "no such points",
         "minutes_short": "{minutes} min",
@@ -347,16 +376,18 @@ TEXT: dict[str, dict[str, str]] = {
         "missing_settlements": "settlement coordinates and population (download OSM data or upload your own file)",
         "missing_points": "service points (ЦНАП, social services)",
         "missing_network": "road network (for exact distances)",
-        "codifier_count": "The KATOTTG codifier lists {n} settlements in this hromada.",
+        "codifier_count": "The KATOTTG codifier lists {n} {n|settlement|settlements} in this hromada.",
         "norm_line": "Norm: {norm}",
         "kpi_covered": "Residents within the ЦНАП norm",
         "kpi_covered_help": "Population of settlements whose nearest ЦНАП access point is {thresholds}.",
         "kpi_share": "{share} of the population",
         "kpi_uncovered": "Residents outside the norm",
         "kpi_uncovered_settlements": "settlements outside the norm: {n}",
-        "kpi_barrier_free": "Barrier-free ЦНАП within the norm",
-        "kpi_barrier_free_help": "Share of residents whose nearest barrier-free ЦНАП point is within the norm. Points of unknown status are not counted as barrier-free.",
-        "kpi_median_time": "Median time to ЦНАП, min",
+        "kpi_barrier_free": "Barrier-free ЦНАП within the norm: at least",
+        "kpi_barrier_free_upper": "Barrier-free ЦНАП within the norm: at most",
+        "kpi_barrier_free_help": "Lower bound: share of residents with a ЦНАП point confirmed wheelchair-accessible within the norm. Points of unknown status are counted neither as accessible nor as not accessible.",
+        "kpi_barrier_free_upper_help": "Upper bound: if every point of unknown status (those whose sources disagree included) turned out accessible. Points with known barriers are not counted.",
+        "kpi_median_time": "Median time to ЦНАП, min (population-weighted)",
         "kpi_median_help": "Half of the residents travel less (population-weighted).",
         "kpi_p90": "90 % of residents — within {p90} min",
         "barrier_free_pending": "no service points to assess",
@@ -384,7 +415,17 @@ TEXT: dict[str, dict[str, str]] = {
         "map_uncovered_layer": "Outside the norm",
         "map_outside_norm": "outside the norm",
         "bf_status": "Barrier-free",
-        "bf_intro": "Status of each point from OSM, the ЦНАП registry and surveys. 'Unknown' is never counted as accessible.",
+        "bf_intro": "Status of each point from OSM, the ЦНАП registry and surveys. Wheelchair access (entrance or ramp, door, WC) is judged separately from the full checklist (Braille, parking). 'Unknown' is counted neither as accessible nor as not accessible: such points count only towards the upper bound.",
+        "bf_wheelchair_counts": "Wheelchair access: points by status",
+        "bf_disagree_count": "of which sources disagree",
+        "bf_disagree_help": "The sources contradict each other (e.g. the registry says 'adapted for persons with disabilities' = 1 but 'ramp' = 0) and no survey has settled it. Status: unknown; a survey is needed.",
+        "bf_bounds_note": "Lower bound: accessible points only; upper bound: accessible and unknown-status points. Partly accessible and not accessible points (a known barrier) count towards neither.",
+        "bf_checklist_counts": "Full checklist (incl. Braille, parking): points by status",
+        "bf_col_checklist": "Full checklist",
+        "bf_col_missing": "Missing",
+        "bf_col_reach": "Barrier-free point within the norm",
+        "bf_upper_points": "Upper bound (with unknown-status points)",
+        "bf_gap_upper": "Have only points with known barriers within the norm",
         "bf_counts": "Points by status",
         "bf_points_title": "Points and evidence",
         "bf_col_status": "Status",
@@ -395,10 +436,10 @@ TEXT: dict[str, dict[str, str]] = {
         "bf_col_survey": "Survey date",
         "bf_coverage_title": "Access to barrier-free points versus all points",
         "bf_all_points": "All points",
-        "bf_accessible_points": "Barrier-free points only",
+        "bf_accessible_points": "Lower bound (accessible points only)",
         "bf_covered": "Residents within the norm",
-        "bf_gap": "Have a ЦНАП, but not a barrier-free one",
-        "bf_no_accessible": "No barrier-free point of this kind: every resident is outside the norm for people with disabilities.",
+        "bf_gap": "Have a ЦНАП within the norm, but none confirmed barrier-free",
+        "bf_no_accessible": "No point of this kind is wheelchair-accessible and none is of unknown status: only points with known barriers are within the norm.",
         "bf_survey_title": "Survey form",
         "bf_survey_intro": "Download the form for points without confirmed barrier-free access, fill it in on site and upload it back.",
         "bf_survey_download": "Download the form (XLSX)",
@@ -408,7 +449,7 @@ TEXT: dict[str, dict[str, str]] = {
         "bf_survey_applied": "Form '{name}' applied: {rows} rows.",
         "bf_survey_forget": "Remove the applied forms",
         "bf_surveys_in_use": "Applied forms: {names}",
-        "bf_share_caption": "barrier-free points: {accessible} of {total}; status unknown: {unknown}",
+        "bf_share_caption": "wheelchair-accessible points: {accessible} of {total}; status unknown: {unknown}",
         "plan_intro": "What happens if a new point opens, an existing one closes, or a road or bridge is closed.",
         "plan_group": "Service",
         "plan_add_title": "New points",
@@ -453,14 +494,29 @@ TEXT: dict[str, dict[str, str]] = {
         "plan_col_settlements": "Settlements",
         "plan_col_cost": "Cost per person, UAH",
         "plan_bound": "upper bound",
-        "cap_title": "Staff workload (E2SFCA)",
-        "cap_intro": "Residents (distance-weighted, within 30 min) per administrator at each point. U-LEAD benchmark: about {benchmark} residents per administrator.",
+        "cap_title": "Administrator workload",
+        "cap_intro": "Each resident is counted once, at the point they would use (the nearest by travel time, as on the coverage page); residents per administrator = those residents / the point's administrators in the registry (workers_total). U-LEAD benchmark: about {benchmark} residents per administrator.",
         "cap_over": "Points above the benchmark",
         "cap_unknown_staff": "Points without a staff count",
+        "cap_zero_staff": "Points with 0 staff in the data",
+        "cap_not_allocated": "Residents with no route to any point",
         "cap_admins": "Administrators",
-        "cap_load": "Residents in the catchment (weighted)",
+        "cap_load": "Residents using the point",
+        "cap_settlements": "Settlements",
         "cap_per_admin": "Residents per administrator",
+        "cap_over_col": "Above the benchmark",
+        "cap_yes": "yes",
+        "cap_no": "no",
         "cap_notes": "Notes",
+        "cap_total": "{allocated} of {total} residents allocated to a point (each once); hromada-wide {overall} residents per administrator.",
+        "cap_note_unknown_staff": "staff number unknown: no figure",
+        "cap_note_zero_staff": "0 staff in the data (staff may be counted at another point): no figure",
+        "cap_note_population_unknown": "population of some settlements unknown: load understated",
+        "cap_index_title": "E2SFCA accessibility index (an index, not a number of residents)",
+        "cap_index_intro": "E2SFCA index: each point's administrators are divided by the travel-time-weighted population within 30 min (up to 10 min 1, 10–20 min 0.68, 20–30 min 0.22), and these shares are summed for each settlement; the points' catchments overlap, so one resident counts at several points — a comparative accessibility index, never compared with the benchmark.",
+        "cap_index_col": "E2SFCA index (×10,000)",
+        "cap_index_points": "Points within 30 min",
+        "cap_index_lowest": "Settlements with the lowest E2SFCA index (first {n})",
         "cmp_intro": "All available hromadas compared with the same norm and travel mode.",
         "cmp_rank": "Rank",
         "cmp_share": "Share of residents within the norm",
@@ -470,7 +526,7 @@ TEXT: dict[str, dict[str, str]] = {
         "cmp_hromadas": "Hromadas compared",
         "loaded_title": "What is loaded",
         "what": "What",
-        "segments": "{n} road segments",
+        "segments": "{n} road {n|segment|segments}",
         "count": "Count",
         "from_where": "From",
         "saved_at": "Saved",
@@ -516,42 +572,19 @@ TEXT: dict[str, dict[str, str]] = {
 }
 
 
+_PLURAL = re.compile(r"\{(\w+)\|([^{}]+)\}")
+
+
 def tr(key: str, lang: str = "uk", **values) -> str:
-    """The label ``key`` in ``lang`` (falls back to Ukrainian, then to the key itself)."""
+    """The label ``key`` in ``lang`` (falls back to Ukrainian, then to the key itself).
+
+    ``{n|форма1|форма2|форма5}`` in a text is the word form for the value ``n``
+    (:func:`analysis.textformat.plural`: one / few / many in Ukrainian, one / other in English); integer values
+    given for ``{n}`` are written with :func:`fmt_int`."""
     text = TEXT.get(lang, TEXT["uk"]).get(key) or TEXT["uk"].get(key) or key
-    return text.format(**values) if values else text
-
-
-def _finite(value) -> float | None:
-    """``value`` as a finite float, or None (missing, not a number, infinite)."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
-
-def fmt_int(value) -> str:
-    """``42462.0`` -> ``"42 462"`` (``"—"`` for missing)."""
-    number = _finite(value)
-    if number is None:
-        return "—"
-    return f"{int(round(number)):,}".replace(",", "\u202f")
-
-
-def fmt_num(value, lang: str = "uk", digits: int = 1) -> str:
-    """``3.14`` -> ``"3,1"`` in Ukrainian (decimal comma), ``"3.1"`` in English; ``"—"`` for missing/infinite."""
-    number = _finite(value)
-    if number is None:
-        return "—"
-    text = f"{number:.{digits}f}"
-    return text.replace(".", ",") if lang == "uk" else text
-
-
-def fmt_pct(value, lang: str = "uk", digits: int = 1) -> str:
-    """``0.9579`` -> ``"95,8 %"`` (uk) / ``"95.8 %"`` (en); ``"—"`` for missing."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return "—"
-    return "—" if not math.isfinite(number) else f"{fmt_num(number * 100, lang, digits)} %"
+    if not values:
+        return text
+    text = _PLURAL.sub(lambda m: plural(values.get(m.group(1)), m.group(2).split("|"), lang)
+                       if m.group(1) in values else m.group(0), text)
+    shown = {k: fmt_int(v) if isinstance(v, int) and not isinstance(v, bool) else v for k, v in values.items()}
+    return text.format(**shown)

@@ -16,7 +16,7 @@ import pandas as pd
 from branca.element import MacroElement, Template
 from streamlit_folium import st_folium
 
-from analysis.reporting.maps import GROUP_COLOURS
+from analysis.reporting.maps import GROUP_COLOURS, base_map
 from dashboard import assets
 from dashboard.i18n import tr
 
@@ -143,7 +143,7 @@ def show(fmap: folium.Map, key: str, *, height: int = 560, returned_objects: lis
 
 def boundary_map(boundary: gpd.GeoDataFrame, lang: str, tiles: bool = False) -> folium.Map:
     """Just the hromada outline (for hromadas without data)."""
-    fmap = folium.Map(tiles=None, control_scale=True)
+    fmap = base_map()
     if tiles:
         folium.TileLayer("OpenStreetMap", attr="© OpenStreetMap contributors").add_to(fmap)
     else:

@@ -144,6 +144,21 @@ def test_run_demo_pack_writes_geopackage_layers(tmp_path, data_root):
     assert (tmp_path / "brody.csv").exists()
 
 
+def test_registry_points_have_one_id_form_in_run_and_travel_times(tmp_path, data_root):
+    """``run`` on a pack and ``travel-times`` on the pack's own files name a registry point the same way."""
+    pack = data_root / "demo" / BRODY
+    run_out, times_out = tmp_path / "run.gpkg", tmp_path / "times.csv"
+    assert main(["--quiet", "--data-root", str(data_root), "run", "--pack", BRODY, "--out", str(run_out)]) == 0
+    assert main(["--quiet", "travel-times", "--origins", str(pack / "settlements.geojson"),
+                 "--destinations", str(pack / "service_points.geojson"), "--out", str(times_out)]) == 0
+    codes = [f["properties"]["registry_code"] for f in
+             json.loads((pack / "service_points.geojson").read_text(encoding="utf-8"))["features"]]
+    expected = {f"registry:{c}" for c in codes}
+    from_run = set(gpd.read_file(run_out, layer="service_points")["id"])
+    from_times = set(pd.read_csv(times_out, dtype=str)["destination_id"].dropna())
+    assert from_run == expected and from_times <= expected and from_times
+
+
 def test_module_entry_point_runs_as_a_process(tmp_path):
     result = subprocess.run([sys.executable, "-m", "analysis", "--help"], cwd=REPO, capture_output=True, text=True)
     assert result.returncode == 0 and "travel-times" in result.stdout

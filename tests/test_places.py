@@ -401,6 +401,6 @@ def test_ids_fall_back_to_a_unique_code_column(data_root):
     points = read_points(pack / "service_points.geojson")
     codes = [str(f["properties"]["registry_code"]) for f in
              json.loads((pack / "service_points.geojson").read_text(encoding="utf-8"))["features"]]
-    assert points["id"].tolist() == codes
+    assert points["id"].tolist() == [f"registry:{c}" for c in codes]  # the registry's one id form
     duplicated = pd.DataFrame({"katottg": ["A", "A"], "lon": [25.0, 25.1], "lat": [49.0, 49.1]})
     assert read_points(duplicated.to_csv(index=False).encode(), name="d.csv")["id"].tolist() == ["1", "2"]

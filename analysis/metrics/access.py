@@ -26,6 +26,7 @@ from analysis.routing.estimate import DEFAULT_CIRCUITY, ESTIMATE_LABEL_EN, ESTIM
 from analysis.routing.results import REASON_SNAP_TOO_FAR, observed_circuity
 from analysis.routing.router import router_for
 from analysis.routing.snap import DEFAULT_MAX_SNAP_M, DEFAULT_MIN_COMPONENT_NODES
+from analysis.textformat import Note, fmt_int, fmt_num, plural
 
 #: Columns copied from the per-group result into the wide settlements table.
 WIDE_COLUMNS = ("travel_time_min", "total_distance_km", "destination_id", "reachable")
@@ -119,17 +120,25 @@ def compute_access(
     method = router.method
     if method == "estimated":
         used_circuity = router.circuity
-        notes.append(f"{ESTIMATE_LABEL_EN}: straight line x {router.circuity:g}")
+        notes.append(Note(f"{ESTIMATE_LABEL_UK}: пряма × {fmt_num(router.circuity, 'uk', 2)}",
+                          f"{ESTIMATE_LABEL_EN}: straight line × {fmt_num(router.circuity, 'en', 2)}"))
     else:
         used_circuity = observed_circuity(long)
         first = long.drop_duplicates("origin_id")
         n_far = int((first["unreachable_reason"] == REASON_SNAP_TOO_FAR).sum())
         if n_far:
-            notes.append(f"{n_far} settlement(s) farther than {router.max_snap_m:g} m from the road network: "
-                         "not routed")
+            notes.append(Note(
+                f"{n_far} {plural(n_far, ('населений пункт', 'населені пункти', 'населених пунктів'))} далі "
+                f"{fmt_int(router.max_snap_m)} м від дорожньої мережі: не прокладено маршрут",
+                f"{n_far} {plural(n_far, ('settlement', 'settlements'), 'en')} farther than "
+                f"{fmt_int(router.max_snap_m)} m from the road network: not routed"))
         n_unreachable = int((~long["reachable"]).sum())
         if n_unreachable:
-            notes.append(f"{n_unreachable} settlement x service-group pair(s) unreachable on the network")
+            notes.append(Note(
+                f"{n_unreachable} {plural(n_unreachable, ('пара', 'пари', 'пар'))} «населений пункт × вид послуг» "
+                "недосяжні мережею",
+                f"{n_unreachable} settlement × service-group {plural(n_unreachable, ('pair', 'pairs'), 'en')} "
+                "unreachable on the network"))
     names = points.set_index("id")
     long = long.merge(
         names[[c for c in ("name", "category", "group") if c in names.columns and c != by]].add_prefix("destination_"),

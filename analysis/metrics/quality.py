@@ -9,6 +9,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from analysis.textformat import fmt_int
 from analysis.errors import DataError
 from analysis.metrics.access import AccessResult
 from analysis.metrics.coverage import _centre_mask, _hromada_keys
@@ -193,9 +194,6 @@ def _parts(bundle_or_parts: Any) -> tuple[pd.DataFrame, pd.DataFrame, str | None
                     "or a (settlements, service_points) tuple.")
 
 
-def _int_text(value: float) -> str:
-    """A whole number with a thin space between thousands (reads the same in Ukrainian and English)."""
-    return f"{value:,.0f}".replace(",", "\u202f")
 
 
 def _extras(bundle_or_parts: Any) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
@@ -369,7 +367,7 @@ def data_quality(
             info["population_sum_ratio"] = total_pop / official if official else np.nan
             if official and abs(total_pop / official - 1.0) > mismatch_tolerance:
                 flag(hromada, "population_sum_mismatch", 1, 1,
-                     f"{_int_text(total_pop)} / {_int_text(official)}", share=total_pop / official - 1.0,
+                     f"{fmt_int(total_pop)} / {fmt_int(official)}", share=total_pop / official - 1.0,
                      tolerance=f"{mismatch_tolerance:.0%}")
         if len(pd.unique(keys)) == 1 and missing_rows is not None:
             missing_pop = float(pd.to_numeric(missing_rows["population"], errors="coerce").fillna(0).sum())
@@ -379,7 +377,7 @@ def data_quality(
                 labels = "; ".join(f"{n} ({c})" for n, c in zip(missing_rows["name"].astype(str),
                                                              missing_rows["settlement_katottg"].astype(str)))
                 flag(hromada, "settlements_missing", len(missing_rows), n_sett + len(missing_rows), labels,
-                     population=_int_text(missing_pop))
+                     population=fmt_int(missing_pop))
         if len(pd.unique(keys)) == 1 and unplaced_rows is not None:
             info["n_service_points_unplaced"] = len(unplaced_rows)
             if len(unplaced_rows):

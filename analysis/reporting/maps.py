@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 from branca.element import MacroElement, Template
 
+from analysis.textformat import fmt_int, fmt_num
+
 #: Travel-time bands (minutes) and their colours (sequential, colour-blind safe; grey = unreachable / no data).
 TIME_BANDS_MIN: tuple[float, ...] = (15.0, 30.0, 45.0, 60.0)
 
@@ -49,6 +51,24 @@ _TEXT = {
         "over": "over",
     },
 }
+
+
+
+class MetricScale(MacroElement):
+    """Leaflet's scale bar in metres and kilometres only (folium's ``control_scale`` also draws miles)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+            L.control.scale({metric: true, imperial: false}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
+
+
+def base_map(**kwargs) -> folium.Map:
+    """A folium map with the project's metric scale bar (every map of the product starts here)."""
+    fmap = folium.Map(tiles=None, control_scale=False, **kwargs)
+    MetricScale().add_to(fmap)
+    return fmap
 
 
 def band_index(minutes: np.ndarray | pd.Series, bands: Sequence[float] = TIME_BANDS_MIN) -> np.ndarray:
@@ -127,7 +147,7 @@ def access_map(
         Boolean mask of settlements outside the norm: drawn with a thick red outline.
     """
     t = _TEXT[lang]
-    fmap = folium.Map(tiles=None, control_scale=True, prefer_canvas=True)
+    fmap = base_map(prefer_canvas=True)
     if tiles:
         folium.TileLayer("OpenStreetMap", attr="© OpenStreetMap contributors", name="OpenStreetMap").add_to(fmap)
     else:
@@ -152,12 +172,12 @@ def access_map(
     for i, (_, row) in enumerate(settle.iterrows()):
         lines = [f"<b>{html.escape(str(row.get('name', row.get('id', ''))))}</b>"]
         if pd.notna(population.iloc[i]):
-            lines.append(f"{t['population']}: {int(population.iloc[i]):,}".replace(",", " "))
+            lines.append(f"{t['population']}: {fmt_int(population.iloc[i])}")
         lines.append(
-            f"{t['time']}: {minutes[i]:.1f} {t['min']}{suffix}" if np.isfinite(minutes[i]) else t["unreachable"]
+            f"{t['time']}: {fmt_num(minutes[i], lang)} {t['min']}{suffix}" if np.isfinite(minutes[i]) else t["unreachable"]
         )
         if distance_column and pd.notna(row.get(distance_column)):
-            lines.append(f"{t['distance']}: {float(row[distance_column]):.1f} {t['km']}")
+            lines.append(f"{t['distance']}: {fmt_num(row[distance_column], lang)} {t['km']}")
         if nearest_column and pd.notna(row.get(nearest_column)):
             lines.append(f"{t['nearest']}: {html.escape(str(row[nearest_column]))}")
         text = "<br>".join(lines)

@@ -36,6 +36,7 @@ from analysis.network.profiles import Profile
 from analysis.routing.matrix import TravelMatrix
 from analysis.routing.paths import multi_source_tree, per_source_trees, route_segments, walk_to_root
 from analysis.routing.points import _geodesic_km, check_cutoff
+from analysis.routing.local import floor_matrix, floor_nearest
 from analysis.routing.results import (
     REASON_CUTOFF,
     REASON_DESTINATIONS_TOO_FAR,
@@ -249,7 +250,8 @@ class Router:
         if not frames:
             return unreachable_table(o.ids, np.where(o.too_far, REASON_SNAP_TOO_FAR, REASON_NO_DESTINATIONS),
                                      o.snap_m)
-        return pd.concat(frames, ignore_index=True)
+        return floor_nearest(pd.concat(frames, ignore_index=True), origins, self.profile, id_column=id_column,
+                             cutoff_min=cutoff_min, cutoff_km=cutoff_km)
 
     def _nearest_group(self, o: Snapped, d: Snapped, cutoff_min, cutoff_km) -> pd.DataFrame:
         if len(d) == 0 or not d.routed.any():
@@ -424,11 +426,13 @@ class Router:
             over = seconds > limit_s
             seconds[over] = np.inf
         reached = np.isfinite(seconds)
+        time_min, distance_km = floor_matrix(np.where(reached, seconds / 60.0, np.inf),
+                                             np.where(reached, total_m / 1000.0, np.inf), origins, self.profile,
+                                             limit_min)
         return TravelMatrix(
             origin_ids=o.ids, destination_ids=d.ids,
-            time_min=np.where(reached, seconds / 60.0, np.inf),
-            distance_km=np.where(reached, total_m / 1000.0, np.inf),
-            network_km=np.where(reached, network_m / 1000.0, np.inf),
+            time_min=time_min, distance_km=distance_km,
+            network_km=np.where(np.isfinite(time_min), network_m / 1000.0, np.inf),
             origin_snap_m=o.snap_m, destination_snap_m=d.snap_m,
             origin_routed=o.routed.copy(), destination_routed=d.routed.copy(),
             method="network", limit_min=limit_min, routes=routes,

@@ -14,6 +14,9 @@ import pyogrio
 
 from analysis.errors import DataError
 from analysis.sources.population import missing_settlements, read_population_2022, rescale_to_2022
+from analysis.sources.extent import add_within_settlement_km
+from analysis.sources.readers import registry_point_ids
+from analysis.textformat import Note, fmt_int, fmt_num, plural
 from analysis.sources.admin import (
     SOURCE_CNAP_REGISTRY,
     SOURCE_KATOTTG,
@@ -50,6 +53,9 @@ class HromadaBundle:
         (:func:`analysis.sources.population.missing_settlements`), or None when not checked.
     unplaced_service_points
         Registry rows of the hromada that could not be placed (with ``unplaced_reason``), or None.
+
+    The settlements always carry ``within_settlement_km`` (:func:`analysis.sources.extent.add_within_settlement_km`,
+    from ``settlement_areas`` where a polygon matches), the least distance of any trip from them.
     """
 
     code: str
@@ -64,6 +70,12 @@ class HromadaBundle:
     path: Path | None = None
     missing_settlements: pd.DataFrame | None = None
     unplaced_service_points: pd.DataFrame | None = None
+
+    def __post_init__(self) -> None:
+        # every bundle's settlements carry the within-settlement distance the router floors trips with
+        # (analysis.sources.extent; kept when the table already has it)
+        if self.settlements is not None and len(self.settlements):
+            self.settlements = add_within_settlement_km(self.settlements, self.settlement_areas)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -128,7 +140,7 @@ def _resolve_pack(code_or_path: str | os.PathLike, root: str | os.PathLike | Non
     )
 
 
-def _read_pack_readme_notes(pack: Path) -> list[str]:
+def _read_pack_readme_notes(pack: Path) -> list[Note]:
     """The bullet points of the README section "Pack-specific notes" (empty list if absent)."""
     readme = pack / "README.md"
     if not readme.exists():
@@ -147,7 +159,9 @@ def _read_pack_readme_notes(pack: Path) -> list[str]:
             current.append(line.strip())
     if current:
         notes.append(" ".join(current))
-    return notes
+    # the README is written in English with markdown: plain text, said to be the pack author's English
+    plain = [re.sub(r"\*\*|__|`", "", note).strip() for note in notes]
+    return [Note(f"Примітка укладача демо-пакета (англ.): {note}", note) for note in plain]
 
 
 def load_demo_pack(code_or_path: str | os.PathLike, root: str | os.PathLike | None = None) -> HromadaBundle:
@@ -219,7 +233,7 @@ def registry_points_to_standard(points: gpd.GeoDataFrame, taxonomy: Any = None) 
         )
     codes = pd.to_numeric(points["registry_code"], errors="coerce").astype("Int64")
     table = points.assign(
-        id="registry:" + codes.astype("string"),
+        id=registry_point_ids(codes),
         category=[taxonomy.classify_registry_name(n) for n in points["name"].astype("string").fillna("")],
         source="registry",
         registry_code=codes,
@@ -232,24 +246,30 @@ def _bundle_notes(settlements: gpd.GeoDataFrame, service_points: gpd.GeoDataFram
     info = settlements.attrs.get("population_2022", {})
     if info.get("applied"):
         raw_sum = pd.to_numeric(settlements["population_raw"], errors="coerce").sum()
-        notes.append(
+        total = fmt_int(info["hromada_total"])
+        notes.append(Note(
             f"Населення: міські н.п. — Держстат 1.01.2022; інші — тег OSM (переважно перепис 2001 р.), приведений "
-            f"до чисельності громади 2022 р. ({info['hromada_total']:,.0f}; множник {info['factor']:.3f}; сума тегів "
-            f"{raw_sum:,.0f}) / Population: urban settlements Ukrstat 1 Jan 2022; others the OSM tag (mostly the "
-            f"2001 census) rescaled to the hromada's 2022 total ({info['hromada_total']:,.0f}; factor "
-            f"{info['factor']:.3f}; tag sum {raw_sum:,.0f})."
-        )
+            f"до чисельності громади 2022 р. ({total}; множник {fmt_num(info['factor'], 'uk', 3)}; сума тегів "
+            f"{fmt_int(raw_sum)}).",
+            f"Population: urban settlements Ukrstat 1 Jan 2022; others the OSM tag (mostly the 2001 census) rescaled "
+            f"to the hromada's 2022 total ({total}; factor {fmt_num(info['factor'], 'en', 3)}; tag sum "
+            f"{fmt_int(raw_sum)})."))
     n_missing = int(settlements["population"].isna().sum())
     if n_missing:
-        notes.append(f"Населення невідоме для {n_missing} н.п. / Population unknown for {n_missing} settlements.")
+        notes.append(Note(f"Населення невідоме: {n_missing} н.п.",
+                          f"Population unknown for {n_missing} {plural(n_missing, ('settlement', 'settlements'), 'en')}."))
     if len(service_points):
-        precision = service_points["location_precision"].value_counts().to_dict()
-        notes.append(
-            "Точки ЦНАП розміщено в центрі населеного пункту, а не за адресою будівлі / ЦНАП points are placed at "
-            f"the settlement point, not the building ({precision}); registry vintage ≈2022–mid-2023."
-        )
-    notes.append(
-        "Демо-пакет не містить доріг: відстані до імпорту OSM-доріг — оцінка / The pack carries no roads: "
-        "until OSM roads are imported, distances are straight-line estimates."
-    )
+        from analysis.sources.places import PRECISION_LABELS
+
+        precision = service_points["location_precision"].astype("string").fillna("—").value_counts()
+        where_uk = "; ".join(f"{PRECISION_LABELS.get(k, (k, k))[0]} — {v}" for k, v in precision.items())
+        where_en = "; ".join(f"{PRECISION_LABELS.get(k, (k, k))[1]} — {v}" for k, v in precision.items())
+        notes.append(Note(
+            f"Точки ЦНАП розміщено в центрі населеного пункту, а не за адресою будівлі ({where_uk}); реєстр "
+            "станом на ≈2022 – середину 2023 р.",
+            f"ЦНАП points are placed at the settlement point, not the building ({where_en}); registry vintage "
+            "≈2022–mid-2023."))
+    notes.append(Note(
+        "Демо-пакет не містить доріг: відстані до імпорту OSM-доріг — оцінка.",
+        "The pack carries no roads: until OSM roads are imported, distances are straight-line estimates."))
     return notes

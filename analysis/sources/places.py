@@ -63,6 +63,15 @@ SETTLEMENT_COLUMNS: tuple[str, ...] = (
 )
 
 
+#: ``location_precision`` value -> (Ukrainian, English) label.
+PRECISION_LABELS: dict[str, tuple[str, str]] = {
+    "building": ("за будівлею", "at the building"),
+    "address": ("за адресою", "by address"),
+    "settlement": ("у центрі населеного пункту", "at the settlement point"),
+    "hromada_centre": ("у центрі громади (адреса не називає н.п.)", "at the hromada centre (address names no settlement)"),
+}
+
+
 SERVICE_POINT_COLUMNS: tuple[str, ...] = (
     "id", "name", "category", "group", "source", "location_precision", "settlement_katottg", "wheelchair",
     "disability", "pandus", "dis_sanit", "braille_mat", "workers_total",

@@ -30,6 +30,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from analysis.textformat import Note, fmt_int
 from analysis.sources.admin import (
     HROMADA_POPULATION,
     _root,
@@ -150,12 +151,13 @@ def rescale_to_2022(settlements: gpd.GeoDataFrame, figures: Population2022) -> g
     denominator = float(raw[~is_urban].sum()) + float(others_raw)
     rest = None if total is None else total - urban_total
     if total is None:
-        warnings.append("Чисельність громади за 2022 р. невідома: населення — необроблені дані / The hromada's "
-                        "2022 population is unknown: settlement figures are the raw ones.")
+        warnings.append(Note("Чисельність громади за 2022 р. невідома: населення — необроблені дані.",
+                             "The hromada's 2022 population is unknown: settlement figures are the raw ones."))
     elif rest < 0 or (denominator <= 0 and (~is_urban).any()):
-        warnings.append(f"Населення не приведено до 2022 р. (міські {urban_total:,.0f} > громада {total:,.0f} або "
-                        f"немає даних про села) / Population not rescaled to 2022 (urban {urban_total:,.0f} vs "
-                        f"hromada {total:,.0f}, or no village figures).")
+        warnings.append(Note(f"Населення не приведено до 2022 р. (міські {fmt_int(urban_total)} > громада "
+                             f"{fmt_int(total)} або немає даних про села).",
+                             f"Population not rescaled to 2022 (urban {fmt_int(urban_total)} against hromada "
+                             f"{fmt_int(total)}, or no village figures)."))
     else:
         factor = rest / denominator if denominator > 0 else np.nan
         rural = (raw * factor).round()

@@ -31,6 +31,16 @@ ID_ALIASES = ("id",)
 #: Columns used as ids when there is no ``id`` column, if their values are unique and non-empty (in this order).
 FALLBACK_ID_COLUMNS = ("katottg", "registry_code", "code", "osm_id", "osmid")
 
+#: Prefix of the id of a Mintsyfra registry point: ``registry:<registry_code>`` is its one id form everywhere
+#: (packs, registry placement, files read back with only a ``registry_code`` column, every output).
+REGISTRY_ID_PREFIX = "registry:"
+
+
+def registry_point_ids(codes: pd.Series) -> pd.Series:
+    """``registry:<code>`` for registry codes (numbers or numeric text; ``1542.0`` -> ``registry:1542``)."""
+    text = _ids_to_str(codes)
+    return (REGISTRY_ID_PREFIX + text).astype("string")
+
 
 #: Ukraine's extent with a margin (lon 22.1–40.2, lat 44.4–52.4).
 _UA_LON = (21.5, 41.0)
@@ -456,6 +466,11 @@ def _frame_to_points(
                 values = _ids_to_str(gdf[candidate])
                 if not _blank(values).any() and not values.duplicated().any():
                     id_col = candidate
+                    if alias == "registry_code":  # the registry's one id form (REGISTRY_ID_PREFIX)
+                        gdf = gdf.assign(id=registry_point_ids(gdf[candidate]).to_numpy())
+                        id_col = "id"
+                        warnings.append(f"{label}: ідентифікатори мають вигляд registry:<код> / ids are written "
+                                        "registry:<code>, as everywhere in the project.")
                     warnings.append(f"{label}: ідентифікатори взято зі стовпця '{candidate}' / ids taken from "
                                     f"column '{candidate}' (there is no 'id' column).")
                     break

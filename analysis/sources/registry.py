@@ -46,6 +46,7 @@ import pandas as pd
 
 from analysis.errors import DataError
 from analysis.sources.admin import APOSTROPHE_TABLE, data_root, hromada_adjective
+from analysis.sources.readers import REGISTRY_ID_PREFIX
 from analysis.sources.places import ACCESSIBILITY_FLAGS, empty_service_points, service_points_from_table, to_flag
 from analysis.sources.registry_match import (
     _APOSTROPHE_RE,
@@ -360,7 +361,7 @@ def geocode_registry(
         settlement = settlements.iloc[result["position"]]
         placed.append(
             {
-                "id": f"registry:{row['code']}",
+                "id": f"{REGISTRY_ID_PREFIX}{row['code']}",
                 "name": row["name"],
                 "category": category,
                 "source": "registry",

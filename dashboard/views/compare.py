@@ -12,7 +12,7 @@ import streamlit as st
 
 from dashboard import cache, session
 from dashboard.context import ctx_args, guarded, progress
-from dashboard.i18n import fmt_int, fmt_pct, tr
+from dashboard.i18n import fmt_int, fmt_num, fmt_pct, tr
 
 
 def _network_for(ctx: dict, code: str) -> str | None:
@@ -85,12 +85,13 @@ def render(ctx: dict) -> None:
             shown[column] = shown[column].map(fmt_int)
     for column in ("mean_time_min", "median_time_min", "p90_time_min"):
         if column in shown:
-            shown[column] = shown[column].round(1)
+            shown[column] = shown[column].map(lambda v: fmt_num(v, lang))
     shown = shown.drop(columns=["name_en" if lang == "uk" else "name_uk"], errors="ignore")
     first = ["rank", "name_uk" if lang == "uk" else "name_en", "population_uncovered", "share_covered",
              "barrier_free_share", "method"]
     shown = shown[[c for c in first if c in shown] + [c for c in shown.columns if c not in first]]
-    shown.columns = ranking_headers(shown.columns, lang)
+    # the shares are shown as percentages here (the exports keep 0–1, as their headers say)
+    shown.columns = [h.replace("(0–1)", "(%)") for h in ranking_headers(shown.columns, lang)]
     st.dataframe(shown, hide_index=True, width="stretch")
     from analysis.sources.admin import hromada_adjective
 

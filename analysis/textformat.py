@@ -1,0 +1,97 @@
+"""Numbers, plural forms and two-language notes: how every text of the product writes a figure.
+
+One place for the conventions the dashboard, the HTML report, the CLI and the library's own notes share:
+
+* :func:`fmt_int` — whole numbers with a narrow no-break space between thousands (``39 049``; the Ukrainian
+  standard, and unambiguous in English too — a comma would read as a decimal separator in Ukrainian);
+* :func:`fmt_num` / :func:`fmt_pct` — decimal comma in Ukrainian (``4,9``, ``53,8 %``), point in English;
+* :func:`plural` — the Ukrainian forms after a number (1 населений пункт, 2 населені пункти, 5 населених пунктів;
+  CLDR rules for ``uk``: *one* n%10=1 and n%100≠11, *few* n%10∈2..4 and n%100∉12..14, *many* otherwise) and the
+  English ones;
+* :class:`Note` — a note written in both languages: a ``str`` (``"uk / en"``, so every consumer that takes text keeps
+  working) that also knows each language (:func:`note_text` picks one for a page in that language).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Sequence
+
+NARROW_NBSP = "\u202f"
+
+
+def _finite(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def fmt_int(value: Any) -> str:
+    """``42462.0`` -> ``"42 462"`` (narrow no-break space; ``"—"`` for missing)."""
+    number = _finite(value)
+    if number is None:
+        return "—"
+    return f"{int(round(number)):,}".replace(",", NARROW_NBSP)
+
+
+def fmt_num(value: Any, lang: str = "uk", digits: int = 1) -> str:
+    """``3.14`` -> ``"3,1"`` in Ukrainian (decimal comma), ``"3.1"`` in English; ``"—"`` for missing/infinite."""
+    number = _finite(value)
+    if number is None:
+        return "—"
+    text = f"{number:,.{digits}f}".replace(",", NARROW_NBSP)
+    return text.replace(".", ",") if lang == "uk" else text
+
+
+def fmt_pct(value: Any, lang: str = "uk", digits: int = 1) -> str:
+    """A share (0–1) as a percentage: ``0.9579`` -> ``"95,8 %"`` (uk) / ``"95.8 %"`` (en); ``"—"`` for missing."""
+    number = _finite(value)
+    return "—" if number is None else f"{fmt_num(number * 100, lang, digits)} %"
+
+
+def plural_form(n: Any, lang: str = "uk") -> int:
+    """Index of the plural form for ``n``: Ukrainian 0 one / 1 few / 2 many (fractions: few), English 0 / 1."""
+    number = _finite(n)
+    if number is None:
+        return 2 if lang == "uk" else 1
+    if lang != "uk":
+        return 0 if number == 1 else 1
+    if number != int(number):
+        return 1
+    k = abs(int(number))
+    if k % 10 == 1 and k % 100 != 11:
+        return 0
+    if 2 <= k % 10 <= 4 and not 12 <= k % 100 <= 14:
+        return 1
+    return 2
+
+
+def plural(n: Any, forms: Sequence[str], lang: str = "uk") -> str:
+    """The word form for ``n``: ``forms`` = (one, few, many) in Ukrainian, (one, other) in English."""
+    index = plural_form(n, lang)
+    return forms[min(index, len(forms) - 1)]
+
+
+class Note(str):
+    """A note in Ukrainian and English. As a string it is ``"uk / en"``; :attr:`uk` / :attr:`en` hold each."""
+
+    uk: str
+    en: str
+
+    def __new__(cls, uk: str, en: str) -> "Note":
+        obj = super().__new__(cls, f"{uk} / {en}" if uk != en else en)
+        obj.uk, obj.en = uk, en
+        return obj
+
+    def __getnewargs__(self) -> tuple[str, str]:  # pickling (Streamlit's cache) keeps both languages
+        return self.uk, self.en
+
+    def text(self, lang: str = "uk") -> str:
+        return self.uk if lang == "uk" else self.en
+
+
+def note_text(note: Any, lang: str = "uk") -> str:
+    """A note in ``lang`` when it is a :class:`Note`; any other text as it is."""
+    return note.text(lang) if isinstance(note, Note) else str(note)
