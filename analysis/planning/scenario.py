@@ -439,8 +439,9 @@ def scenario_matrix(context: PlanningContext, scenario: WhatIf) -> dict:
     if redo.any():
         fresh = _columns(router, context.origins, context.points.iloc[keep[redo]], context.id_column)
         positions = np.flatnonzero(redo)
-        for name in ("time_min", "distance_km", "network_km"):
-            getattr(matrix, name)[:, positions] = getattr(fresh, name)
+        for name in ("time_min", "distance_km", "network_km", "off_network_m"):
+            if getattr(matrix, name) is not None and getattr(fresh, name) is not None:
+                getattr(matrix, name)[:, positions] = getattr(fresh, name)
         if matrix.routes is not None:
             for k, position in enumerate(positions):
                 matrix.routes[position] = fresh.routes[k]

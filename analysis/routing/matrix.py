@@ -46,6 +46,11 @@ class TravelMatrix:
     routes
         With ``Router.matrix(with_routes=True)``: per destination, ``(origin positions, segment ids)`` of every
         segment on the routes to it (partial segments at both ends included) — what a road closure can change.
+    off_network_m
+        Per pair, the off-network part of the route in metres (both legs, or the whole of a straight walk between
+        two points on one segment), as routed — before the within-settlement floor
+        (:mod:`analysis.routing.local`) raised ``distance_km``; None: ``distance_km - network_km`` (0 for
+        estimates, whose ``network_km`` is NaN).
     """
 
     origin_ids: np.ndarray
@@ -60,6 +65,7 @@ class TravelMatrix:
     method: str = "network"
     limit_min: float | None = None
     routes: list | None = None
+    off_network_m: np.ndarray | None = None
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -75,6 +81,7 @@ class TravelMatrix:
             destination_snap_m=self.destination_snap_m[positions], origin_routed=self.origin_routed,
             destination_routed=self.destination_routed[positions], method=self.method, limit_min=self.limit_min,
             routes=None if self.routes is None else [self.routes[k] for k in np.arange(self.shape[1])[positions]],
+            off_network_m=None if self.off_network_m is None else self.off_network_m[:, positions],
         )
 
     def with_columns(self, other: "TravelMatrix") -> "TravelMatrix":
@@ -91,6 +98,8 @@ class TravelMatrix:
             destination_routed=np.concatenate([self.destination_routed, other.destination_routed]),
             method=self.method, limit_min=self.limit_min,
             routes=None if self.routes is None or other.routes is None else self.routes + other.routes,
+            off_network_m=None if self.off_network_m is None or other.off_network_m is None
+            else np.hstack([self.off_network_m, other.off_network_m]),
         )
 
     def fastest(self) -> tuple[np.ndarray, np.ndarray]:
@@ -108,15 +117,68 @@ class TravelMatrix:
         if cutoff_km is not None:
             ok &= self.distance_km <= cutoff_km
         rows, cols = np.nonzero(ok)
-        table = pd.DataFrame(
-            {
-                "origin_id": np.asarray(self.origin_ids, dtype=object)[rows],
-                "destination_id": np.asarray(self.destination_ids, dtype=object)[cols],
-                "network_distance_km": self.network_km[rows, cols],
-                "snap_distance_m": (self.distance_km[rows, cols] - self.network_km[rows, cols]) * 1000.0,
-                "total_distance_km": self.distance_km[rows, cols],
-                "travel_time_min": self.time_min[rows, cols],
-                "method": self.method,
-            }
-        )
-        return table.sort_values(["origin_id", "travel_time_min"], kind="stable", ignore_index=True)
+        return long_table(self.origin_ids, self.destination_ids, rows, cols, network_km=self.network_km[rows, cols],
+                          distance_km=self.distance_km[rows, cols], time_min=self.time_min[rows, cols],
+                          snap_m=self._off_network_m(rows, cols), method=self.method)
+
+    def _off_network_m(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """The off-network metres of some pairs (see :attr:`off_network_m`)."""
+        if self.off_network_m is not None:
+            return self.off_network_m[rows, cols]
+        if self.method == "estimated":
+            return np.zeros(len(rows))
+        return (self.distance_km[rows, cols] - self.network_km[rows, cols]) * 1000.0
+
+
+def long_table(
+    origin_ids: np.ndarray,
+    destination_ids: np.ndarray,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    *,
+    network_km: np.ndarray,
+    distance_km: np.ndarray,
+    time_min: np.ndarray,
+    snap_m: np.ndarray,
+    method: str,
+    extra: dict[str, np.ndarray] | None = None,
+) -> pd.DataFrame:
+    """The long OD table (:data:`OD_COLUMNS` + ``method``) of some origin x destination pairs, sorted by origin
+    and time — what :meth:`TravelMatrix.to_long` returns, also for pairs that never were a dense matrix.
+
+    Parameters
+    ----------
+    origin_ids, destination_ids
+        Ids of all origins / destinations (positions index them).
+    rows, cols
+        Origin and destination position of each pair, in row-major order (origin, then destination position):
+        the order ties in ``travel_time_min`` keep.
+    network_km, distance_km, time_min
+        Per pair: the network part of the fastest route (km; NaN for estimates, which have no network), its
+        whole length (km, the within-settlement floor included) and its time (minutes).
+    snap_m
+        Per pair: the off-network legs, origin's plus destination's (m; 0 for estimates).
+    method
+        ``network`` or ``estimated``.
+    extra
+        More per-pair columns (name -> values), appended before sorting.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per pair; sorted (stable) by
+        ``origin_id`` and ``travel_time_min``, index 0..n-1.
+    """
+    table = pd.DataFrame(
+        {
+            "origin_id": np.asarray(origin_ids, dtype=object)[rows],
+            "destination_id": np.asarray(destination_ids, dtype=object)[cols],
+            "network_distance_km": network_km,
+            "snap_distance_m": snap_m,
+            "total_distance_km": distance_km,
+            "travel_time_min": time_min,
+            "method": method,
+            **(extra or {}),
+        }
+    )
+    return table.sort_values(["origin_id", "travel_time_min"], kind="stable", ignore_index=True)

@@ -436,6 +436,7 @@ class Router:
             origin_snap_m=o.snap_m, destination_snap_m=d.snap_m,
             origin_routed=o.routed.copy(), destination_routed=d.routed.copy(),
             method="network", limit_min=limit_min, routes=routes,
+            off_network_m=np.where(np.isfinite(time_min), total_m - network_m, np.nan),
         )
 
     def od_matrix(
