@@ -68,16 +68,39 @@ def point_status(ctx: dict):
     return status, labels
 
 
-def barrier_free_headline(ctx: dict):
-    """(share of the population that reaches a barrier-free ЦНАП point within the ЦНАП norm, caption) or None."""
+def bounds_headline(ctx: dict) -> dict | None:
+    """The barrier-free figures the overview and the report show, or None without service points.
+
+    Keys: ``lower`` / ``upper`` (shares within the ЦНАП norm of an accessible / an accessible-or-unknown point,
+    formatted), ``sentence`` (:func:`analysis.barrier_free.coverage.reach_sentence`: "between X and Y … unknown for
+    N points — survey") and ``counts`` (points per wheelchair status, disagreements among the unknown).
+    """
     if ctx.get("bundle") is None or not len(ctx["bundle"].service_points):
         return None
+    from analysis.barrier_free.coverage import reach_sentence
+
     lang = ctx["lang"]
-    result = cache.bf_coverage(*ctx_args(ctx), ctx["norms"])
-    row = result.hromadas.iloc[0]
-    caption = tr("bf_share_caption", lang, accessible=int(row["n_accessible"]), total=int(row["n_points"]),
-                 unknown=int(row["n_unknown"]))
-    return fmt_pct(row["barrier_free_share"], lang), caption
+    row = cache.bf_coverage(*ctx_args(ctx), ctx["norms"]).hromadas.iloc[0]
+    return {
+        "lower": fmt_pct(row["barrier_free_share"], lang),
+        "upper": fmt_pct(row["barrier_free_share_if_unknown_accessible"], lang),
+        "sentence": reach_sentence(row, lang),
+        "counts": counts_line(row, lang),
+    }
+
+
+def counts_line(row, lang: str) -> str:
+    """``"доступний: 1 · частково доступний: 2 · недоступний: 0 · невідомо: 4 (з них джерела суперечать: 4)"``
+    from a hromada row of the barrier-free coverage."""
+    from analysis.barrier_free.status import STATUS_LABELS, STATUSES
+
+    def count(column: str) -> str:
+        value = row.get(column)
+        return "—" if value is None or pd.isna(value) else str(int(value))
+
+    parts = [f"{STATUS_LABELS[s][lang]}: {count(f'n_{s}')}" for s in STATUSES]
+    parts[-1] += f" ({tr('bf_disagree_count', lang)}: {count('n_disagree')})"
+    return " · ".join(parts)
 
 
 def coverage_map(ctx: dict, target: str, *, tiles: bool, area_breaks=(), closed_ids=(), status=None,

@@ -312,7 +312,7 @@ def test_02_coverage_equals_dashboard_and_cli(run_notebook, dashboard, monkeypat
 
 # ------------------------------------------------------------------------------------------------ 03 barrier-free
 def test_03_barrier_free_equals_dashboard_and_cli(run_notebook, dashboard, monkeypatch, cli_ranking):
-    from dashboard.figures import barrier_free_headline
+    from dashboard.figures import bounds_headline
     from dashboard.i18n import fmt_pct
 
     cache = dashboard
@@ -329,7 +329,7 @@ def test_03_barrier_free_equals_dashboard_and_cli(run_notebook, dashboard, monke
     assert row["population_covered_accessible"] == fig["population_covered_accessible_before"]
     assert row["barrier_free_share"] == pytest.approx(fig["barrier_free_share_before"], abs=1e-12)
     assert row["barrier_free_gap_population"] == fig["gap_population_before"]
-    assert barrier_free_headline(ctx)[0] == fmt_pct(fig["barrier_free_share_before"])  # the overview's KPI
+    assert bounds_headline(ctx)["lower"] == fmt_pct(fig["barrier_free_share_before"])  # the overview's KPI
     assert rounded_equal(cli_ranking.loc[BRODY, "barrier_free_share"], fig["barrier_free_share_before"], 4)
 
     # the filled form the notebook wrote, uploaded to the dashboard
@@ -344,15 +344,11 @@ def test_03_barrier_free_equals_dashboard_and_cli(run_notebook, dashboard, monke
     assert row["barrier_free_share"] == pytest.approx(fig["barrier_free_share_after"], rel=1e-12)
     assert row["barrier_free_gap_population"] == fig["gap_population_after"]
     assert fig["population_covered_accessible_after"] > fig["population_covered_accessible_before"]
-    assert barrier_free_headline(after)[0] == fmt_pct(fig["barrier_free_share_after"])
+    assert bounds_headline(after)["lower"] == fmt_pct(fig["barrier_free_share_after"])
 
 
 # ------------------------------------------------------------------------------------------------ 04 planning
 def test_04_planning_equals_dashboard(run_notebook, dashboard, monkeypatch):
-    from analysis.metrics.capacity import e2sfca
-    from analysis.network.graph import RoadNetwork
-    from analysis.routing.router import od_matrix
-    from analysis.sources.packs import load_demo_pack
     from dashboard.views import planning as page
 
     cache = dashboard
@@ -400,18 +396,18 @@ def test_04_planning_equals_dashboard(run_notebook, dashboard, monkeypatch):
     assert suggestion.newly_covered_population == fig["network_newly_covered"]
     assert suggestion.cost_per_newly_covered_person == pytest.approx(fig["network_cost_per_person"], rel=1e-12)
 
-    # capacity (not on the dashboard): the library on the same saved network
-    bundle = load_demo_pack(BRODY)
-    points = bundle.service_points[bundle.service_points["group"] == "cnap"]
-    od = od_matrix(RoadNetwork.load(network_path), bundle.settlements, points, "drive", cutoff_min=30.0)
-    settlements, staffed = e2sfca(od, bundle.settlements.set_index("id")["population"].astype(float),
-                                  pd.to_numeric(points.set_index("id")["workers_total"]).astype(float))
-    load = dict(zip(staffed["destination_id"], staffed["residents_per_administrator"]))
-    assert set(load) == set(fig["e2sfca_residents_per_administrator"])
-    for point, value in fig["e2sfca_residents_per_administrator"].items():
-        assert (pd.isna(load[point]) if value is None else load[point] == pytest.approx(value, rel=1e-12)), point
-    assert settlements["administrators_per_10k"].median() == pytest.approx(
-        fig["e2sfca_median_settlement_admins_per_10k"], rel=1e-12)
+    # capacity: the Planning page's allocation on the same saved network, and the E2SFCA index
+    allocated, _, summary = cache.capacity_allocation(*ctx_args(net_ctx), "cnap")
+    shown = dict(zip(allocated["destination_id"], allocated["residents_per_administrator"]))
+    assert set(shown) == set(fig["allocated_residents_per_administrator"])
+    for point, value in fig["allocated_residents_per_administrator"].items():
+        assert (pd.isna(shown[point]) if value is None else shown[point] == pytest.approx(value, rel=1e-12)), point
+    assert dict(zip(allocated["destination_id"], allocated["allocated_population"])) == fig["allocated_population"]
+    # each resident counted once: the allocation adds up to the hromada's population (everyone has a route here)
+    assert sum(fig["allocated_population"].values()) == summary["population_allocated"] == summary["population_total"]
+    scores, _ = cache.capacity_index(*ctx_args(net_ctx), "cnap")
+    assert scores["accessibility_index_per_10k"].median() == pytest.approx(fig["e2sfca_median_index_per_10k"],
+                                                                          rel=1e-12)
 
 
 # ------------------------------------------------------------------------------------------------ 05 compare

@@ -1,48 +1,96 @@
-"""Barrier-free coverage: who can reach a service point that is *accessible*, not just any point.
+"""Barrier-free coverage: who can reach a service point that is *accessible*, not just any point — as a lower and
+an upper bound.
 
-:func:`barrier_free_coverage` routes every settlement twice — to the nearest point of the norm's service kind among
-**all** points and among the points whose barrier-free status (:mod:`analysis.barrier_free`) is ``accessible`` — and
-checks both against the norm (default: the ЦНАП access norm, ≤ 14 km or ≤ 30 min by car,
-:data:`analysis.metrics.norms.DEFAULT_NORMS`) with the one norm check of :mod:`analysis.metrics.coverage`. Points with status ``unknown`` are **not** accessible; an optional third pass
-treats them as accessible and is labelled as an upper bound ("if unknown were accessible").
+:func:`barrier_free_coverage` routes every settlement to the points of the norm's service kind (one travel matrix)
+and checks, with the one norm check of :mod:`analysis.metrics.coverage` (default: the ЦНАП access norm, ≤ 14 km or
+≤ 30 min by car, :data:`analysis.metrics.norms.DEFAULT_NORMS`), three point sets:
 
-Per settlement: ``travel_time_min_all``, ``travel_time_min_accessible``, ``within_norm_all``,
-``within_norm_accessible`` and ``barrier_free_gap`` (a point within the norm, but no accessible one).
-Per hromada: total population, population covered by any point and by accessible points, the barrier-free gap
-population, point counts per status and ``barrier_free_share`` = population covered by an accessible point /
-total population (the column for the donor ranking table).
+``all``
+    every point of the kind (equals the coverage page);
+``accessible`` — the **lower bound**
+    points whose wheelchair status (:mod:`analysis.barrier_free.status`) is ``accessible``
+    (:data:`~analysis.barrier_free.status.LOWER_BOUND_STATUSES`);
+``if_unknown_accessible`` — the **upper bound**
+    accessible points and points of ``unknown`` status, those whose sources disagree included
+    (:data:`~analysis.barrier_free.status.UPPER_BOUND_STATUSES`): the population reached if every open question
+    were answered "accessible". Points with a known barrier (``partly``, ``not_accessible``) are in neither bound.
+
+Unknown is never counted as accessible, and never as not accessible: where the points a settlement would use are of
+unknown status, the settlement's ``barrier_free_reach`` is ``unknown`` and the texts say "between X and Y" and
+"unknown for N points — survey" (:func:`reach_sentence`), never "outside the norm".
+
+Per settlement: ``travel_time_min_<set>``, ``within_norm_<set>``, ``barrier_free_reach`` (:data:`REACH_CLASSES`),
+``barrier_free_gap`` (a point within the norm, but no confirmed accessible one) and
+``barrier_free_gap_if_unknown_accessible`` (a point within the norm, but only ones with a known barrier).
+Per hromada: total population, population covered by any point, the lower bound (``population_covered_accessible``,
+``barrier_free_share``) and the upper bound (``population_covered_if_unknown_accessible``,
+``barrier_free_share_if_unknown_accessible``), gap populations, point counts per status (``n_disagree`` of them
+unknown because the sources disagree) and per full-checklist status. :func:`barrier_free_share_by_hromada` gives
+either bound per hromada for the donor ranking.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Mapping
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from analysis.barrier_free.status import STATUSES, assess_points
+from analysis.barrier_free.status import (
+    CHECKLIST_STATUSES,
+    LOWER_BOUND_STATUSES,
+    STATUSES,
+    UPPER_BOUND_STATUSES,
+    assess_points,
+    disagree_mask,
+)
 from analysis.errors import DataError
 from analysis.metrics.coverage import meeting_pairs
 from analysis.metrics.norms import DEFAULT_NORMS, Norm, get_norm
 from analysis.network.graph import RoadNetwork
-from analysis.routing.estimate import DEFAULT_CIRCUITY, ESTIMATE_LABEL_EN
+from analysis.routing.estimate import DEFAULT_CIRCUITY, ESTIMATE_LABEL_EN, ESTIMATE_LABEL_UK
 from analysis.routing.router import router_for
 from analysis.routing.snap import DEFAULT_MAX_SNAP_M, DEFAULT_MIN_COMPONENT_NODES
 
-#: Label of every "if unknown-status points were accessible" figure.
-UPPER_BOUND_LABEL_EN = "upper bound: if every point of unknown status were accessible"
+#: Label of every "if unknown-status points were accessible" (upper-bound) figure.
+UPPER_BOUND_LABEL_EN = ("upper bound: if every point of unknown status (sources disagreeing included) were "
+                        "accessible")
 
 
-UPPER_BOUND_LABEL_UK = "верхня межа: якби всі точки з невідомим статусом були доступними"
+UPPER_BOUND_LABEL_UK = ("верхня межа: якби всі точки з невідомим статусом (зокрема ті, де джерела суперечать) були "
+                        "доступними")
 
 
-#: Point sets routed to: suffix -> statuses counted as accessible.
+#: Label of every "accessible points only" (lower-bound) figure.
+LOWER_BOUND_LABEL_EN = "lower bound: points confirmed accessible only"
+
+
+LOWER_BOUND_LABEL_UK = "нижня межа: лише точки з підтвердженою доступністю"
+
+
+#: Point sets routed to: suffix -> statuses counted as accessible (None = every point).
 _POINT_SETS: dict[str, tuple[str, ...] | None] = {
     "all": None,
-    "accessible": ("accessible",),
-    "if_unknown_accessible": ("accessible", "unknown"),
+    "accessible": LOWER_BOUND_STATUSES,
+    "if_unknown_accessible": UPPER_BOUND_STATUSES,
+}
+
+
+#: Per-settlement barrier-free reach (``barrier_free_reach``), best first.
+REACH_CLASSES: tuple[str, ...] = ("accessible", "unknown", "known_barrier", "no_point")
+
+
+REACH_LABELS: dict[str, dict[str, str]] = {
+    "accessible": {"uk": "безбар'єрна точка в межах норми",
+                   "en": "barrier-free point within the norm"},
+    "unknown": {"uk": "невідомо: у межах норми лише точки з невідомим статусом — потрібне обстеження",
+                "en": "unknown: only points of unknown status within the norm — survey needed"},
+    "known_barrier": {"uk": "у межах норми лише точки з відомими бар'єрами",
+                      "en": "only points with known barriers within the norm"},
+    "no_point": {"uk": "жодної точки в межах норми",
+                 "en": "no point within the norm"},
 }
 
 
@@ -54,17 +102,19 @@ class BarrierFreeCoverage:
     ----------
     settlements
         One row per settlement (geometry kept): ``id``, ``name``, the hromada column, ``population``, then per
-        point set ``all`` / ``accessible`` / ``if_unknown_accessible``: ``travel_time_min_<set>``,
-        ``total_distance_km_<set>``, ``nearest_point_<set>``, ``within_norm_<set>``; and ``barrier_free_gap``
-        (+ ``barrier_free_gap_if_unknown_accessible``).
+        point set ``all`` / ``accessible`` (lower bound) / ``if_unknown_accessible`` (upper bound):
+        ``travel_time_min_<set>``, ``total_distance_km_<set>``, ``nearest_point_<set>``, ``within_norm_<set>``;
+        ``barrier_free_reach`` (:data:`REACH_CLASSES`), ``barrier_free_gap`` and
+        ``barrier_free_gap_if_unknown_accessible``.
     hromadas
         One row per hromada, see :func:`barrier_free_coverage`.
     points
         The assessed points of the norm's service kind.
     norm, mode, method
         The norm checked, the travel mode, ``network`` or ``estimated``.
-    notes
-        Plain sentences to show beside the figures (estimate labels, upper-bound label, missing populations).
+    notes, notes_uk
+        Plain sentences (English, naming the columns / Ukrainian, for the dashboard; the same sentences in the same
+        order) to show beside the figures: estimate labels, the bound labels, missing populations.
     """
 
     settlements: gpd.GeoDataFrame
@@ -74,6 +124,11 @@ class BarrierFreeCoverage:
     mode: str
     method: str
     notes: list[str] = field(default_factory=list)
+    notes_uk: list[str] = field(default_factory=list)
+
+    def notes_in(self, lang: str) -> list[str]:
+        """The notes in ``"uk"`` or ``"en"``."""
+        return list(self.notes_uk if lang == "uk" else self.notes)
 
 
 def barrier_free_coverage(
@@ -84,14 +139,14 @@ def barrier_free_coverage(
     norm: Norm | str = "cnap_access",
     mode: str | None = None,
     hromada_column: str = "hromada_katottg",
-    upper_bound: bool = True,
     circuity: float = DEFAULT_CIRCUITY,
     estimate_speed_kmh: float | None = None,
     max_snap_m: float | None = DEFAULT_MAX_SNAP_M,
     min_component_nodes: int = DEFAULT_MIN_COMPONENT_NODES,
     router: Any = None,
 ) -> BarrierFreeCoverage:
-    """Coverage by all points beside coverage by barrier-free (accessible) points only.
+    """Coverage by all points beside coverage by barrier-free points: a lower bound (confirmed accessible points)
+    and an upper bound (accessible + unknown-status points).
 
     One travel matrix, settlements x every point of the norm's kind, from one router; each point set is a subset of
     its columns, and a settlement is within the norm for a set when one point of the set meets the norm
@@ -114,9 +169,6 @@ def barrier_free_coverage(
         Travel mode (default: the norm's mode).
     hromada_column
         Settlement (and point) column naming the hromada; settlements without it form one group ``"all"``.
-    upper_bound
-        Also count accessible + unknown-status points (columns ``*_if_unknown_accessible``, labelled as an
-        upper bound).
     router
         A ready router (:func:`analysis.routing.router.router_for`); default: made from the arguments above.
 
@@ -124,13 +176,17 @@ def barrier_free_coverage(
     -------
     BarrierFreeCoverage
         ``hromadas`` has one row per hromada: ``population``, ``n_settlements``,
-        ``n_settlements_population_unknown``, ``population_covered_all``, ``population_covered_accessible``,
-        ``barrier_free_gap_population``, ``n_settlements_gap``, ``share_covered_all``, ``barrier_free_share``,
-        ``n_points`` and ``n_accessible``/``n_partly``/``n_not_accessible``/``n_unknown`` (points of the norm's
-        kind in that hromada, by ``hromada_column`` of the points; all points when the points lack it and there is
-        one hromada), and with ``upper_bound`` ``population_covered_if_unknown_accessible`` and
-        ``barrier_free_share_if_unknown_accessible``. Populations of settlements with unknown population count as 0
-        (counted in ``n_settlements_population_unknown``).
+        ``n_settlements_population_unknown``, ``population_covered_all``, ``share_covered_all``;
+        the lower bound ``population_covered_accessible`` / ``barrier_free_share``; the upper bound
+        ``population_covered_if_unknown_accessible`` / ``barrier_free_share_if_unknown_accessible``;
+        ``population_reach_unknown`` (upper − lower) with ``n_settlements_reach_unknown``;
+        ``barrier_free_gap_population`` / ``n_settlements_gap`` (within the norm of a point, but of no confirmed
+        accessible one) and ``barrier_free_gap_population_if_unknown_accessible`` (only points with a known
+        barrier within the norm); ``n_points``, ``n_accessible`` / ``n_partly`` / ``n_not_accessible`` /
+        ``n_unknown`` (points of the norm's kind in that hromada, by ``hromada_column`` of the points; all points
+        when the points lack it and there is one hromada), ``n_disagree`` (of the unknown ones, sources disagree)
+        and ``n_checklist_<status>`` per full-checklist status. Populations of settlements with unknown population
+        count as 0 (counted in ``n_settlements_population_unknown``).
     """
     if isinstance(norm, str):
         norm = get_norm(DEFAULT_NORMS, norm)
@@ -157,14 +213,15 @@ def barrier_free_coverage(
         table[hromada_column] = "all"
     table[hromada_column] = table[hromada_column].astype("string").fillna("unknown")
     notes: list[str] = []
+    notes_uk: list[str] = []
     method = router.method
     if method == "estimated":
         notes.append(f"{ESTIMATE_LABEL_EN}: straight line x {router.circuity:g}")
+        notes_uk.append(f"{ESTIMATE_LABEL_UK}: відстань по прямій × {router.circuity:g}".replace(".", ","))
     matrix = router.matrix(table, points, limit_min=norm.search_limit_min) if len(points) else None
     status = points["barrier_free_status"].to_numpy(dtype=object)
-    sets = {k: v for k, v in _POINT_SETS.items() if upper_bound or k != "if_unknown_accessible"}
     ids = table["id"].astype("string")
-    for suffix, statuses in sets.items():
+    for suffix, statuses in _POINT_SETS.items():
         chosen = np.ones(len(points), dtype=bool) if statuses is None else np.isin(status, list(statuses))
         if matrix is not None and chosen.any():
             nearest = router.nearest(table, points[chosen]).set_index("origin_id").reindex(table["id"].to_numpy())
@@ -180,25 +237,33 @@ def barrier_free_coverage(
         table[f"nearest_point_{suffix}"] = pd.Series(nearest["destination_id"].to_numpy(), index=table.index,
                                                      dtype="string")
         table[f"within_norm_{suffix}"] = within
-    table["barrier_free_gap"] = table["within_norm_all"] & ~table["within_norm_accessible"]
-    if upper_bound:
-        table["barrier_free_gap_if_unknown_accessible"] = (
-            table["within_norm_all"] & ~table["within_norm_if_unknown_accessible"]
-        )
-        notes.append(f"*_if_unknown_accessible: {UPPER_BOUND_LABEL_EN}")
+    lower, upper = table["within_norm_accessible"], table["within_norm_if_unknown_accessible"]
+    table["barrier_free_reach"] = pd.Series(
+        np.select([lower, upper, table["within_norm_all"]], ["accessible", "unknown", "known_barrier"], "no_point"),
+        index=table.index, dtype="string")
+    table["barrier_free_gap"] = table["within_norm_all"] & ~lower
+    table["barrier_free_gap_if_unknown_accessible"] = table["within_norm_all"] & ~upper
+    notes.append(f"*_accessible, barrier_free_share: {LOWER_BOUND_LABEL_EN}")
+    notes_uk.append(LOWER_BOUND_LABEL_UK[0].upper() + LOWER_BOUND_LABEL_UK[1:] + ".")
+    notes.append(f"*_if_unknown_accessible: {UPPER_BOUND_LABEL_EN}")
+    notes_uk.append(UPPER_BOUND_LABEL_UK[0].upper() + UPPER_BOUND_LABEL_UK[1:] + ".")
     population = pd.to_numeric(table["population"], errors="coerce")
     if population.isna().any():
-        notes.append(f"Population unknown for {int(population.isna().sum())} settlement(s); counted as 0.")
+        missing = int(population.isna().sum())
+        notes.append(f"Population unknown for {missing} settlement(s); counted as 0.")
+        notes_uk.append(f"Населення невідоме для {missing} населених пунктів; пораховано як 0.")
 
-    hromadas = _hromada_table(table, population.fillna(0.0), points, hromada_column, upper_bound)
+    hromadas = _hromada_table(table, population.fillna(0.0), points, hromada_column)
     hromadas["norm_id"] = norm.id
     hromadas["mode"] = router.mode
     hromadas["method"] = method
     return BarrierFreeCoverage(settlements=table, hromadas=hromadas, points=points, norm=norm, mode=router.mode,
-                               method=method, notes=notes)
+                               method=method, notes=notes, notes_uk=notes_uk)
 
 
-def _hromada_table(table, population, points, hromada_column, upper_bound) -> pd.DataFrame:
+def _hromada_table(table: pd.DataFrame, population: pd.Series, points: pd.DataFrame,
+                   hromada_column: str) -> pd.DataFrame:
+    """One row per hromada of the settlement table (see :func:`barrier_free_coverage`)."""
     frame = pd.DataFrame(
         {
             "hromada": table[hromada_column].to_numpy(),
@@ -206,53 +271,138 @@ def _hromada_table(table, population, points, hromada_column, upper_bound) -> pd
             "population_unknown": pd.to_numeric(table["population"], errors="coerce").isna().to_numpy(),
             "all": table["within_norm_all"].to_numpy(dtype=bool),
             "accessible": table["within_norm_accessible"].to_numpy(dtype=bool),
+            "upper": table["within_norm_if_unknown_accessible"].to_numpy(dtype=bool),
             "gap": table["barrier_free_gap"].to_numpy(dtype=bool),
+            "gap_upper": table["barrier_free_gap_if_unknown_accessible"].to_numpy(dtype=bool),
         }
     )
-    if upper_bound:
-        frame["upper"] = table["within_norm_if_unknown_accessible"].to_numpy(dtype=bool)
+    disagree = disagree_mask(points).to_numpy(dtype=bool) if len(points) else np.zeros(0, dtype=bool)
+    checklist = (points["barrier_free_checklist"] if "barrier_free_checklist" in points.columns
+                 else pd.Series(pd.NA, index=points.index, dtype="string"))
+    count_columns = ("n_points", *(f"n_{s}" for s in STATUSES), "n_disagree",
+                     *(f"n_checklist_{s}" for s in CHECKLIST_STATUSES))
     rows = []
     for hromada, part in frame.groupby("hromada", sort=True):
         total = float(part["population"].sum())
-        row = {
+
+        def share(value: float) -> float:
+            return value / total if total > 0 else np.nan
+
+        lower = float(part.loc[part["accessible"], "population"].sum())
+        upper = float(part.loc[part["upper"], "population"].sum())
+        unknown_reach = part["upper"] & ~part["accessible"]
+        row: dict[str, Any] = {
             "hromada": hromada,
             "population": total,
             "n_settlements": len(part),
             "n_settlements_population_unknown": int(part["population_unknown"].sum()),
             "population_covered_all": float(part.loc[part["all"], "population"].sum()),
-            "population_covered_accessible": float(part.loc[part["accessible"], "population"].sum()),
+            "population_covered_accessible": lower,
+            "population_covered_if_unknown_accessible": upper,
+            "population_reach_unknown": upper - lower,
+            "n_settlements_reach_unknown": int(unknown_reach.sum()),
             "barrier_free_gap_population": float(part.loc[part["gap"], "population"].sum()),
             "n_settlements_gap": int(part["gap"].sum()),
+            "barrier_free_gap_population_if_unknown_accessible": float(part.loc[part["gap_upper"],
+                                                                                "population"].sum()),
         }
-        row["share_covered_all"] = row["population_covered_all"] / total if total > 0 else np.nan
-        row["barrier_free_share"] = row["population_covered_accessible"] / total if total > 0 else np.nan
-        if upper_bound:
-            row["population_covered_if_unknown_accessible"] = float(part.loc[part["upper"], "population"].sum())
-            row["barrier_free_share_if_unknown_accessible"] = (
-                row["population_covered_if_unknown_accessible"] / total if total > 0 else np.nan
-            )
+        row["share_covered_all"] = share(row["population_covered_all"])
+        row["barrier_free_share"] = share(lower)
+        row["barrier_free_share_if_unknown_accessible"] = share(upper)
         if hromada_column in points.columns:
-            mine = points[points[hromada_column].astype("string") == hromada]
+            mine = (points[hromada_column].astype("string") == hromada).fillna(False).to_numpy(dtype=bool)
         elif frame["hromada"].nunique() == 1:
-            mine = points
+            mine = np.ones(len(points), dtype=bool)
         else:
             mine = None
-        counts = (mine["barrier_free_status"].value_counts() if mine is not None else pd.Series(dtype=int))
-        row["n_points"] = len(mine) if mine is not None else pd.NA
-        for status in STATUSES:
-            row[f"n_{status}"] = int(counts.get(status, 0)) if mine is not None else pd.NA
+        if mine is None:
+            row.update({column: pd.NA for column in count_columns})
+        else:
+            counts = points.loc[mine, "barrier_free_status"].value_counts()
+            checks = checklist[mine].value_counts()
+            row["n_points"] = int(mine.sum())
+            row.update({f"n_{s}": int(counts.get(s, 0)) for s in STATUSES})
+            row["n_disagree"] = int(disagree[mine].sum())
+            row.update({f"n_checklist_{s}": int(checks.get(s, 0)) for s in CHECKLIST_STATUSES})
         rows.append(row)
     result = pd.DataFrame(rows)
-    for column in ("n_points", *(f"n_{s}" for s in STATUSES)):
+    for column in count_columns:
         result[column] = result[column].astype("Int64")
     return result
 
 
-def barrier_free_share_by_hromada(coverage: BarrierFreeCoverage) -> dict[str, float]:
-    """Hromada code -> ``barrier_free_share`` (population covered by an accessible point / total population).
+def barrier_free_share_by_hromada(coverage: BarrierFreeCoverage, bound: str = "lower") -> dict[str, float]:
+    """Hromada code -> barrier-free share: the ``"lower"`` bound (``barrier_free_share``: population within the
+    norm of a confirmed accessible point / total population) or the ``"upper"`` bound
+    (``barrier_free_share_if_unknown_accessible``: accessible or unknown-status points).
 
-    Shaped for the ``barrier_free`` argument of :func:`analysis.compare.rank_hromadas`.
+    Shaped for the ``barrier_free`` / ``barrier_free_upper`` arguments of
+    :func:`analysis.reporting.compare.rank_hromadas`.
     """
+    columns = {"lower": "barrier_free_share", "upper": "barrier_free_share_if_unknown_accessible"}
+    if bound not in columns:
+        raise DataError(f"bound must be 'lower' or 'upper'; got {bound!r}.")
     table = coverage.hromadas
     return {str(h): (float(v) if pd.notna(v) else float("nan")) for h, v in zip(table["hromada"],
-                                                                                table["barrier_free_share"])}
+                                                                                table[columns[bound]])}
+
+
+def _int_text(value: float) -> str:
+    """A whole number with a thin space between thousands (as the dashboard writes it)."""
+    return f"{value:,.0f}".replace(",", "\u202f")
+
+
+def _pct_text(value: float, lang: str) -> str:
+    """A share as a percentage with one decimal (decimal comma in Ukrainian)."""
+    if not np.isfinite(value):
+        return "—"
+    text = f"{value * 100:.1f}"
+    return (text.replace(".", ",") if lang == "uk" else text) + " %"
+
+
+def reach_sentence(row: Mapping[str, Any], lang: str = "uk") -> str:
+    """One sentence on the barrier-free reach of a hromada row of :attr:`BarrierFreeCoverage.hromadas`, in
+    Ukrainian (``"uk"``) or English (``"en"``).
+
+    Says "between X and Y" with the number of points of unknown status (and of those whose sources disagree) to
+    survey whenever the bounds differ or unknown points exist; says residents have no barrier-free point within the
+    norm only when every point is known (accessible, partly or not accessible).
+    """
+    lower, upper = float(row["population_covered_accessible"]), float(row["population_covered_if_unknown_accessible"])
+    total, covered = float(row["population"]), float(row["population_covered_all"])
+    n_unknown = int(row["n_unknown"]) if pd.notna(row.get("n_unknown")) else 0
+    n_disagree = int(row["n_disagree"]) if pd.notna(row.get("n_disagree")) else 0
+    n_points = int(row["n_points"]) if pd.notna(row.get("n_points")) else None
+
+    def pct(value: float) -> str:
+        return _pct_text(value / total if total > 0 else float("nan"), lang)
+
+    uk = lang == "uk"
+    if n_points == 0:
+        return ("Точок цього виду немає: у межах норми — нікого." if uk
+                else "No points of this kind: nobody is within the norm.")
+    if n_unknown:
+        survey = (f"для {n_unknown} точок статус невідомий" if uk else f"status unknown for {n_unknown} point(s)")
+        if n_disagree:
+            survey += (f" (з них для {n_disagree} джерела суперечать)" if uk
+                       else f" ({n_disagree} of them: sources disagree)")
+        survey += " — потрібне обстеження" if uk else " — survey needed"
+    else:
+        survey = ""
+    if lower == upper and not n_unknown:
+        if lower == 0:
+            return (f"Жодна точка в межах норми не доступна для людей на кріслі колісному: {_int_text(covered)} "
+                    f"мешканців мають у межах норми лише точки з відомими бар'єрами." if uk
+                    else f"No point within the norm is wheelchair-accessible: {_int_text(covered)} residents have "
+                         f"only points with known barriers within the norm.")
+        return (f"Безбар'єрну точку в межах норми мають {_int_text(lower)} мешканців ({pct(lower)})." if uk
+                else f"{_int_text(lower)} residents ({pct(lower)}) have a barrier-free point within the norm.")
+    if lower == upper:
+        return (f"Безбар'єрну точку в межах норми мають {_int_text(lower)} мешканців ({pct(lower)}); "
+                f"{survey}, але на ці цифри вони не впливають." if uk
+                else f"{_int_text(lower)} residents ({pct(lower)}) have a barrier-free point within the norm; "
+                     f"{survey}, but it does not change these figures.")
+    return (f"Безбар'єрну точку в межах норми мають від {_int_text(lower)} до {_int_text(upper)} мешканців "
+            f"({pct(lower)} – {pct(upper)}): {survey}." if uk
+            else f"Between {_int_text(lower)} and {_int_text(upper)} residents ({pct(lower)} – {pct(upper)}) have a "
+                 f"barrier-free point within the norm: {survey}.")

@@ -1,17 +1,32 @@
 """Barrier-free (безбар'єрна) status of service points: evidence from OSM, the ЦНАП registry and on-site surveys.
 
-Every service point gets one status in :data:`STATUSES` — ``accessible``, ``partly``, ``not_accessible`` or
-``unknown`` (UA/EN labels in :data:`STATUS_LABELS`). **Unknown is never treated as accessible**: it is shown as
-unknown and counted separately everywhere (see :mod:`analysis.barrier_free_coverage`).
+Two judgements per point, from the same evidence:
+
+* **Wheelchair access** — ``barrier_free_status`` in :data:`STATUSES` (``accessible``, ``partly``,
+  ``not_accessible``, ``unknown``; UA/EN labels in :data:`STATUS_LABELS`): can a wheelchair user get in and use the
+  point? Judged on the items of :data:`WHEELCHAIR_ITEMS` (step-free entrance / ramp, ramp slope, landings,
+  handrails, door width, accessible WC) and the overall verdicts (OSM ``wheelchair``, registry ``disability``).
+  This is the status every coverage figure uses (:mod:`analysis.barrier_free.coverage`).
+* **Full checklist** — ``barrier_free_checklist`` in :data:`CHECKLIST_STATUSES` (``complete``, ``partial``,
+  ``not_met``, ``unknown``; labels in :data:`CHECKLIST_LABELS`): wheelchair access *plus* the items other
+  disabilities need (:data:`OTHER_ITEMS`: tactile guidance / Braille, accessible parking). A missing Braille plate
+  or parking space lowers only this status, never the wheelchair status.
+
+**Unknown is never treated as accessible** and **never as not accessible**: a point of unknown status counts only
+towards the *upper* bound of the population reached (see :mod:`analysis.barrier_free.coverage`). When the sources
+contradict each other about getting in, the status is ``unknown`` with rule ``sources_disagree`` and the label
+"невідомо: джерела суперечать — потрібне обстеження / unknown: sources disagree — survey needed"
+(:data:`DISAGREE_LABELS`) — e.g. the registry's ``disability=1`` ("adapted for persons with disabilities") with
+``pandus=0`` ("no ramp").
 
 Checklist
 ---------
-The status is built from the checklist items of :data:`CHECKLIST` (ДБН В.2.2-40:2018 "Інклюзивність будівель і
-споруд" and the assessment card of the Порядок проведення моніторингу та оцінки ступеня безбар'єрності, CMU
-Resolution No. 537 of 26.05.2021): step-free entrance or ramp, ramp slope ≤ 8 % (1:12), a landing after every
-≤ 0.8 m of rise, handrails at 0.7 and 0.9 m on both sides, entrance door clear width ≥ 0.9 m, accessible WC,
-accessible parking near the entrance, tactile guidance and Braille. **Key items** (:data:`KEY_ITEMS`) are the
-step-free entrance and the accessible WC — the two things both OSM and the ЦНАП registry record.
+The items of :data:`CHECKLIST` (ДБН В.2.2-40:2018 "Інклюзивність будівель і споруд" and the assessment card of the
+Порядок проведення моніторингу та оцінки ступеня безбар'єрності, CMU Resolution No. 537 of 26.05.2021): step-free
+entrance or ramp, ramp slope ≤ 8 % (1:12), a landing after every ≤ 0.8 m of rise, handrails at 0.7 and 0.9 m on
+both sides, entrance door clear width ≥ 0.9 m, accessible WC, accessible parking near the entrance, tactile
+guidance and Braille. **Key items** (:data:`KEY_ITEMS`) are the step-free entrance and the accessible WC — the two
+things both OSM and the ЦНАП registry record.
 
 Evidence (what each source says about which item)
 -------------------------------------------------
@@ -30,7 +45,8 @@ OSM tags (columns named as the tag; from :func:`analysis.osm_import.read_osm` PO
 
 ЦНАП registry flags (Mintsyfra, self-reported, vintage ≈2022–mid-2023; 0/1/empty): ``disability`` → verdict
 *yes*/*no*; ``pandus`` (ramp and stairs with handrails) → entrance *yes*/*no*; ``dis_sanit`` → WC *yes*/*no*;
-``braille_mat`` → tactile/Braille *yes*/*no*. Empty = no evidence.
+``braille_mat`` → tactile/Braille *yes*/*no* (a checklist item, not a wheelchair item). Empty = no evidence. The
+registry's ``free_parking`` is parking for everyone, not accessible parking, and is not evidence.
 
 Survey answers (columns ``survey_<item>`` with ``survey_<item>_date``, written by :func:`apply_survey` from a
 filled form, see :func:`read_survey`): *yes*/*no* per item; *unknown* answers are no evidence.
@@ -39,39 +55,57 @@ Combination rules
 -----------------
 1. **Per item.** If a survey answered the item, the newest survey answer is the item's value (surveys override the
    undated OSM and registry evidence). Otherwise any *no* wins over *yes* (conservative); no evidence → unknown.
-2. **Status**, first matching rule (the rule id is kept in ``barrier_free_rule``, texts in :data:`RULES`):
+2. **Wheelchair status**, first matching rule (the rule id is kept in ``barrier_free_rule``, texts in
+   :data:`RULES`); only wheelchair items and verdicts count, Braille and parking never do:
 
+   ``sources_disagree``
+       an open contradiction about wheelchair access that no survey has settled: *yes* and *no* for the entrance
+       or for the WC, or the entrance contradicting an overall verdict (``disability=1`` or ``wheelchair=yes``
+       with ``pandus=0``/``ramp=no``; ``disability=0`` with ``pandus=1``) → ``unknown``, labelled as a
+       disagreement (a survey is needed; never "not accessible").
    ``entrance_no``
-       the step-free entrance resolves to *no* → ``not_accessible`` (so any explicit "no" about getting in —
-       ``wheelchair=no``, ``pandus=0``, ``ramp=no`` — makes the point not accessible unless a survey says
-       the entrance is step-free).
+       the step-free entrance resolves to *no* → ``not_accessible``.
    ``all_key_yes``
-       every key item is *yes* and no item is *no* → ``accessible``.
+       every key item is *yes* and no wheelchair item is *no* → ``accessible``.
    ``osm_wheelchair_yes``
-       OSM says ``wheelchair=yes|designated`` and no item is *no* → ``accessible`` (the OSM whole-building verdict).
+       OSM says ``wheelchair=yes|designated`` and no wheelchair item is *no* → ``accessible`` (the OSM
+       whole-building verdict).
    ``partial_evidence``
-       anything positive (an item *yes*, or a verdict *yes*/*partly*) → ``partly``.
+       positive evidence about getting in (a wheelchair item *yes*, or a verdict *yes*/*partly*) but a wheelchair
+       item is *no* (e.g. no accessible WC, a narrow door), or OSM ``wheelchair=limited`` → ``partly`` (a known
+       barrier).
+   ``positive_unconfirmed``
+       positive evidence, no wheelchair item *no*, but the key items are not all confirmed (e.g. ``disability=1``
+       alone, ``ramp=yes`` alone) → ``unknown`` (could be accessible; a survey decides).
    ``negative_evidence_only``
-       only negative evidence (items or verdicts *no*) → ``not_accessible``.
+       only negative wheelchair evidence (items or verdicts *no*) → ``not_accessible``.
    ``no_evidence``
-       nothing → ``unknown``.
+       nothing about wheelchair access → ``unknown``.
 
-   Item evidence is more specific than the overall verdicts, so verdicts only decide rules 3–5.
-3. ``sources_disagree`` is True when pieces of evidence contradict each other: *yes* and *no* for the same item
-   (from any sources, including a survey contradicting older data), *yes*/*partly* and *no* verdicts, or a
-   *yes* verdict while the entrance has a *no* (or the reverse). Such points deserve a visit.
+3. **Full checklist** (``barrier_free_checklist``): ``complete`` when the wheelchair status is ``accessible`` and
+   every item of :data:`OTHER_ITEMS` is *yes*; else ``partial`` when some item is *no* (or the wheelchair status is
+   ``partly``/``not_accessible``) and there is positive evidence; ``not_met`` when there is only negative
+   evidence; ``unknown`` otherwise (nothing missing for sure, not everything confirmed). The items resolved to *no*
+   are listed in ``barrier_free_checklist_missing``.
+4. ``sources_disagree`` (column) is True when pieces of evidence contradict each other at all: *yes* and *no* for
+   the same item (from any sources, including a survey contradicting older data), *yes*/*partly* and *no*
+   verdicts, or a *yes* verdict while the entrance has a *no* (or the reverse). It is kept even when a survey has
+   settled the question; rule ``sources_disagree`` marks the unsettled ones.
 
 Output columns of :func:`assess_points`: ``barrier_free_status``, ``barrier_free_label_uk``,
-``barrier_free_label_en``, ``barrier_free_rule``, ``barrier_free_evidence`` (e.g.
-``"osm:wheelchair=yes; registry:pandus=0; survey 2026-05-01: ramp_slope=no"``), ``sources_disagree``,
-``survey_date`` and one resolved value per item, ``bf_<item id>`` (``yes``/``no``/``unknown``).
+``barrier_free_label_en`` (the disagreement label for rule ``sources_disagree``), ``barrier_free_rule``,
+``barrier_free_evidence`` (e.g. ``"osm:wheelchair=yes; registry:pandus=0; survey 2026-05-01: ramp_slope=no"``),
+``sources_disagree``, ``barrier_free_checklist``, ``barrier_free_checklist_label_uk``,
+``barrier_free_checklist_label_en``, ``barrier_free_checklist_missing``, ``survey_date`` and one resolved value per
+item, ``bf_<item id>`` (``yes``/``no``/``unknown``).
 
 Survey forms
 ------------
-:func:`survey_form` / :func:`write_survey_form` list the points whose status is not ``accessible`` with one
-yes/no/unknown column per checklist item plus survey date, surveyor and notes (XLSX with drop-down lists, UA+EN
-headers and an instructions sheet; or CSV). Headers end in the machine id in brackets (``"… [door_width]"``),
-which is what :func:`read_survey` reads back; answers may be ``так/ні/невідомо``, ``yes/no/unknown``, ``1/0``.
+:func:`survey_form` / :func:`write_survey_form` list the points whose status is not ``accessible`` (disagreeing
+points are ``unknown`` and come first) with one yes/no/unknown column per checklist item plus survey date, surveyor
+and notes (XLSX with drop-down lists, UA+EN headers and an instructions sheet; or CSV). Headers end in the machine
+id in brackets (``"… [door_width]"``), which is what :func:`read_survey` reads back; answers may be
+``так/ні/невідомо``, ``yes/no/unknown``, ``1/0``.
 """
 
 from __future__ import annotations
@@ -96,7 +130,7 @@ from analysis.barrier_free.checklist import (
 from analysis.errors import DataError
 
 # ============================================================================================== vocabulary
-#: Barrier-free statuses, best first.
+#: Wheelchair-access statuses (``barrier_free_status``), best first.
 STATUSES: tuple[str, ...] = ("accessible", "partly", "not_accessible", "unknown")
 
 
@@ -109,31 +143,86 @@ STATUS_LABELS: dict[str, dict[str, str]] = {
 }
 
 
-#: Status rules: id -> UA/EN description (the ids are the values of ``barrier_free_rule``).
+#: Rule id of an unsettled contradiction (status ``unknown``, shown with :data:`DISAGREE_LABELS`).
+DISAGREE_RULE = "sources_disagree"
+
+
+#: Label of a point of status ``unknown`` whose sources disagree.
+DISAGREE_LABELS: dict[str, str] = {
+    "uk": "невідомо: джерела суперечать — потрібне обстеження",
+    "en": "unknown: sources disagree — survey needed",
+}
+
+
+#: Statuses whose points count towards the lower bound of the population reached (confirmed accessible).
+LOWER_BOUND_STATUSES: tuple[str, ...] = ("accessible",)
+
+
+#: Statuses whose points count towards the upper bound: accessible, and unknown (disagreeing points included).
+UPPER_BOUND_STATUSES: tuple[str, ...] = ("accessible", "unknown")
+
+
+#: Checklist items that decide wheelchair access (entrance, ramp, door, WC).
+WHEELCHAIR_ITEMS: tuple[str, ...] = (
+    "entrance_step_free", "ramp_slope", "ramp_landings", "handrails", "door_width", "accessible_wc",
+)
+
+
+#: Checklist items for other needs (Braille/tactile, parking): they lower only the full-checklist status.
+OTHER_ITEMS: tuple[str, ...] = tuple(item for item in ITEM_IDS if item not in WHEELCHAIR_ITEMS)
+
+
+#: Full-checklist statuses (``barrier_free_checklist``), best first.
+CHECKLIST_STATUSES: tuple[str, ...] = ("complete", "partial", "not_met", "unknown")
+
+
+CHECKLIST_LABELS: dict[str, dict[str, str]] = {
+    "complete": {"uk": "увесь перелік виконано", "en": "full checklist met"},
+    "partial": {"uk": "перелік виконано частково", "en": "checklist partly met"},
+    "not_met": {"uk": "перелік не виконано", "en": "checklist not met"},
+    "unknown": {"uk": "перелік не підтверджено", "en": "checklist unconfirmed"},
+}
+
+
+#: Wheelchair-status rules: id -> UA/EN description (the ids are the values of ``barrier_free_rule``).
 RULES: dict[str, dict[str, str]] = {
+    DISAGREE_RULE: {
+        "uk": "джерела суперечать щодо входу або вбиральні (напр. реєстр: «умови для осіб з інвалідністю» = 1, "
+              "пандус = 0), обстеження ще не було → невідомо, потрібне обстеження",
+        "en": "sources contradict each other about the entrance or the WC (e.g. registry 'adapted for persons with "
+              "disabilities' = 1 but ramp = 0), not yet surveyed → unknown, survey needed",
+    },
     "entrance_no": {
         "uk": "вхід без сходинок/пандус: «ні» (OSM, реєстр або обстеження) → недоступний",
         "en": "step-free entrance is 'no' (OSM, registry or survey) → not accessible",
     },
     "all_key_yes": {
-        "uk": "усі ключові пункти «так» (вхід, вбиральня), жодного «ні» → доступний",
-        "en": "all key items 'yes' (entrance, WC) and no item 'no' → accessible",
+        "uk": "вхід і вбиральня «так», жодного «ні» щодо крісла колісного → доступний (Брайль і паркування "
+              "впливають лише на повний перелік)",
+        "en": "entrance and WC 'yes', no wheelchair item 'no' → accessible (Braille and parking affect only the "
+              "full checklist)",
     },
     "osm_wheelchair_yes": {
-        "uk": "OSM wheelchair=yes і жодного «ні» → доступний",
-        "en": "OSM wheelchair=yes and no item 'no' → accessible",
+        "uk": "OSM wheelchair=yes і жодного «ні» щодо крісла колісного → доступний",
+        "en": "OSM wheelchair=yes and no wheelchair item 'no' → accessible",
     },
     "partial_evidence": {
-        "uk": "є позитивні дані, але не всі ключові пункти підтверджено або є «ні» → частково доступний",
-        "en": "some positive evidence, but key items unconfirmed or some item 'no' → partly accessible",
+        "uk": "можна потрапити всередину, але є відомий бар'єр (напр. немає облаштованої вбиральні, вузькі двері) "
+              "або OSM wheelchair=limited → частково доступний",
+        "en": "one can get in, but there is a known barrier (e.g. no accessible WC, a narrow door) or OSM "
+              "wheelchair=limited → partly accessible",
+    },
+    "positive_unconfirmed": {
+        "uk": "є позитивні дані, але вхід і вбиральню не підтверджено → невідомо (потрібне обстеження)",
+        "en": "some positive evidence, but entrance and WC unconfirmed → unknown (survey needed)",
     },
     "negative_evidence_only": {
-        "uk": "лише негативні дані → недоступний",
-        "en": "only negative evidence → not accessible",
+        "uk": "лише негативні дані щодо крісла колісного → недоступний",
+        "en": "only negative wheelchair evidence → not accessible",
     },
     "no_evidence": {
-        "uk": "немає даних → невідомо (не вважається доступним)",
-        "en": "no evidence → unknown (never counted as accessible)",
+        "uk": "немає даних щодо крісла колісного → невідомо (не вважається ні доступним, ні недоступним)",
+        "en": "no wheelchair evidence → unknown (counted neither as accessible nor as not accessible)",
     },
 }
 
@@ -142,6 +231,15 @@ def status_label(status: str, lang: str = "uk") -> str:
     """UA (``"uk"``), EN (``"en"``) or both (``"both"``: ``"невідомо / unknown"``) label of a status."""
     labels = STATUS_LABELS[status]
     return f"{labels['uk']} / {labels['en']}" if lang == "both" else labels["en" if lang == "en" else "uk"]
+
+
+def point_label(status: str, rule: str, lang: str = "uk") -> str:
+    """The label of one assessed point: :data:`DISAGREE_LABELS` for rule ``sources_disagree``, else the status
+    label (``lang`` ``"uk"``, ``"en"`` or ``"both"``)."""
+    if rule == DISAGREE_RULE:
+        return (f"{DISAGREE_LABELS['uk']} / {DISAGREE_LABELS['en']}" if lang == "both"
+                else DISAGREE_LABELS["en" if lang == "en" else "uk"])
+    return status_label(status, lang)
 
 
 # ============================================================================================== evidence
@@ -342,27 +440,92 @@ def point_evidence(row: Mapping[str, Any]) -> tuple[list[Evidence], list[str]]:
 
 @dataclass(frozen=True)
 class Assessment:
-    """Result of :func:`combine_evidence` for one point."""
+    """Result of :func:`combine_evidence` for one point.
+
+    Attributes
+    ----------
+    status, rule
+        Wheelchair status (:data:`STATUSES`) and the rule that gave it (:data:`RULES`).
+    items
+        Item id -> resolved value (``yes``/``no``/``unknown``).
+    sources_disagree
+        Some pieces of evidence contradict each other (settled by a survey or not).
+    checklist
+        Full-checklist status (:data:`CHECKLIST_STATUSES`).
+    checklist_missing
+        Items resolved to *no*, in checklist order.
+    """
 
     status: str
     rule: str
     items: dict[str, str]
     sources_disagree: bool
+    checklist: str = "unknown"
+    checklist_missing: tuple[str, ...] = ()
+
+
+def _wheelchair_status(pieces: list[Evidence], items: dict[str, str], conflicts: set[str],
+                       surveyed: set[str]) -> tuple[str, str]:
+    """(status, rule) of wheelchair access: rule 2 of the module docstring."""
+    verdicts = {p.value for p in pieces if p.item == "overall"}
+    entrance = items["entrance_step_free"]
+    open_conflict = any(item in conflicts and item not in surveyed for item in KEY_ITEMS)
+    if "entrance_step_free" not in surveyed:
+        entrance_values = {p.value for p in pieces if p.item == "entrance_step_free"} | {entrance}
+        if ("yes" in verdicts and "no" in entrance_values) or ("no" in verdicts and "yes" in entrance_values):
+            open_conflict = True
+    wheelchair_no = any(items[item] == "no" for item in WHEELCHAIR_ITEMS)
+    wheelchair_yes = any(items[item] == "yes" for item in WHEELCHAIR_ITEMS)
+    positive = wheelchair_yes or bool(verdicts & {"yes", "partly"})
+    osm_yes = any(p.item == "overall" and p.value == "yes" and p.source in ("osm", "user") for p in pieces)
+    osm_limited = any(p.item == "overall" and p.value == "partly" and p.source in ("osm", "user") for p in pieces)
+    if open_conflict:
+        return "unknown", DISAGREE_RULE
+    if entrance == "no":
+        return "not_accessible", "entrance_no"
+    if all(items[k] == "yes" for k in KEY_ITEMS) and not wheelchair_no:
+        return "accessible", "all_key_yes"
+    if osm_yes and not wheelchair_no:
+        return "accessible", "osm_wheelchair_yes"
+    if (positive and wheelchair_no) or osm_limited:
+        return "partly", "partial_evidence"
+    if positive:
+        return "unknown", "positive_unconfirmed"
+    if wheelchair_no or "no" in verdicts:
+        return "not_accessible", "negative_evidence_only"
+    return "unknown", "no_evidence"
+
+
+def _checklist_status(status: str, items: dict[str, str], verdicts: set[str]) -> str:
+    """Full-checklist status: rule 3 of the module docstring."""
+    if status == "accessible" and all(items[item] == "yes" for item in OTHER_ITEMS):
+        return "complete"
+    missing = any(value == "no" for value in items.values())
+    if missing or status in ("partly", "not_accessible"):
+        positive = (status == "accessible" or any(value == "yes" for value in items.values())
+                    or bool(verdicts & {"yes", "partly"}))
+        return "partial" if positive else "not_met"
+    return "unknown"
 
 
 def combine_evidence(pieces: Iterable[Evidence]) -> Assessment:
-    """Combine evidence pieces into a status with the rules of the module docstring (pure function)."""
+    """Combine evidence pieces into the wheelchair and full-checklist statuses with the rules of the module
+    docstring (pure function)."""
     pieces = list(pieces)
     items: dict[str, str] = {}
+    conflicts: set[str] = set()
+    surveyed: set[str] = set()
     disagree = False
     for item in ITEM_IDS:
         about = [p for p in pieces if p.item == item]
         values = {p.value for p in about}
         if "yes" in values and "no" in values:
             disagree = True
-        surveyed = [p for p in about if p.source == "survey"]
-        if surveyed:
-            newest = max(surveyed, key=lambda p: p.date if p.date is not None else pd.Timestamp.min)
+            conflicts.add(item)
+        answers = [p for p in about if p.source == "survey"]
+        if answers:
+            surveyed.add(item)
+            newest = max(answers, key=lambda p: p.date if p.date is not None else pd.Timestamp.min)
             items[item] = newest.value
         elif "no" in values:
             items[item] = "no"
@@ -376,27 +539,25 @@ def combine_evidence(pieces: Iterable[Evidence]) -> Assessment:
         disagree = True
     if ("yes" in verdicts and "no" in entrance_values) or ("no" in verdicts and "yes" in entrance_values):
         disagree = True
+    status, rule = _wheelchair_status(pieces, items, conflicts, surveyed)
+    return Assessment(
+        status=status, rule=rule, items=items, sources_disagree=disagree,
+        checklist=_checklist_status(status, items, verdicts),
+        checklist_missing=tuple(item for item in ITEM_IDS if items[item] == "no"),
+    )
 
-    any_item_no = any(v == "no" for v in items.values())
-    positive = any(v == "yes" for v in items.values()) or bool(verdicts & {"yes", "partly"})
-    osm_yes = any(p.item == "overall" and p.value == "yes" and p.source in ("osm", "user") for p in pieces)
-    if items["entrance_step_free"] == "no":
-        status, rule = "not_accessible", "entrance_no"
-    elif all(items[k] == "yes" for k in KEY_ITEMS) and not any_item_no:
-        status, rule = "accessible", "all_key_yes"
-    elif osm_yes and not any_item_no:
-        status, rule = "accessible", "osm_wheelchair_yes"
-    elif positive:
-        status, rule = "partly", "partial_evidence"
-    elif any_item_no or "no" in verdicts:
-        status, rule = "not_accessible", "negative_evidence_only"
-    else:
-        status, rule = "unknown", "no_evidence"
-    return Assessment(status=status, rule=rule, items=items, sources_disagree=disagree)
+
+#: Columns :func:`assess_points` adds (besides ``survey_date`` and ``bf_<item>``).
+OUTPUT_COLUMNS: tuple[str, ...] = (
+    "barrier_free_status", "barrier_free_label_uk", "barrier_free_label_en", "barrier_free_rule",
+    "barrier_free_evidence", "sources_disagree", "barrier_free_checklist", "barrier_free_checklist_label_uk",
+    "barrier_free_checklist_label_en", "barrier_free_checklist_missing",
+)
 
 
 def assess_points(service_points: gpd.GeoDataFrame | pd.DataFrame) -> gpd.GeoDataFrame:
-    """Barrier-free status of every service point from OSM tags, registry flags and survey answers.
+    """Wheelchair and full-checklist barrier-free status of every service point from OSM tags, registry flags and
+    survey answers.
 
     Parameters
     ----------
@@ -410,47 +571,71 @@ def assess_points(service_points: gpd.GeoDataFrame | pd.DataFrame) -> gpd.GeoDat
     Returns
     -------
     geopandas.GeoDataFrame
-        A copy with :data:`OUTPUT_COLUMNS` and ``bf_<item>`` added (replaced if present); rows and order kept.
-        The combination rules are in the module docstring.
+        A copy with :data:`OUTPUT_COLUMNS`, ``survey_date`` and ``bf_<item>`` added (replaced if present); rows and
+        order kept. The combination rules are in the module docstring.
     """
     if not isinstance(service_points, pd.DataFrame):
         raise DataError("Service points must be a table (GeoDataFrame or DataFrame).")
     result = service_points.copy()
     records = result.to_dict("records")
-    statuses, rules, evidence, disagree = [], [], [], []
-    item_values: dict[str, list[str]] = {item: [] for item in ITEM_IDS}
+    assessments: list[Assessment] = []
+    evidence: list[str] = []
     for record in records:
         pieces, texts = point_evidence(record)
-        assessment = combine_evidence(pieces)
-        statuses.append(assessment.status)
-        rules.append(assessment.rule)
+        assessments.append(combine_evidence(pieces))
         evidence.append("; ".join(texts))
-        disagree.append(assessment.sources_disagree)
-        for item in ITEM_IDS:
-            item_values[item].append(assessment.items[item])
     index = result.index
-    result["barrier_free_status"] = pd.Series(statuses, index=index, dtype="string")
-    result["barrier_free_label_uk"] = pd.Series([STATUS_LABELS[s]["uk"] for s in statuses], index=index,
-                                                dtype="string")
-    result["barrier_free_label_en"] = pd.Series([STATUS_LABELS[s]["en"] for s in statuses], index=index,
-                                                dtype="string")
-    result["barrier_free_rule"] = pd.Series(rules, index=index, dtype="string")
-    result["barrier_free_evidence"] = pd.Series(evidence, index=index, dtype="string")
-    result["sources_disagree"] = pd.Series(disagree, index=index, dtype=bool)
+
+    def column(values: list, dtype: str = "string") -> pd.Series:
+        return pd.Series(values, index=index, dtype=dtype)
+
+    result["barrier_free_status"] = column([a.status for a in assessments])
+    result["barrier_free_label_uk"] = column([point_label(a.status, a.rule, "uk") for a in assessments])
+    result["barrier_free_label_en"] = column([point_label(a.status, a.rule, "en") for a in assessments])
+    result["barrier_free_rule"] = column([a.rule for a in assessments])
+    result["barrier_free_evidence"] = column(evidence)
+    result["sources_disagree"] = column([a.sources_disagree for a in assessments], dtype=bool)
+    result["barrier_free_checklist"] = column([a.checklist for a in assessments])
+    result["barrier_free_checklist_label_uk"] = column([CHECKLIST_LABELS[a.checklist]["uk"] for a in assessments])
+    result["barrier_free_checklist_label_en"] = column([CHECKLIST_LABELS[a.checklist]["en"] for a in assessments])
+    result["barrier_free_checklist_missing"] = column(["; ".join(a.checklist_missing) for a in assessments])
     if "survey_date" in result.columns:
         result["survey_date"] = pd.to_datetime(result["survey_date"], errors="coerce")
     else:
         result["survey_date"] = pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
     for item in ITEM_IDS:
-        result[f"bf_{item}"] = pd.Series(item_values[item], index=index, dtype="string")
+        result[f"bf_{item}"] = column([a.items[item] for a in assessments])
     return result
 
 
-def status_counts(points: pd.DataFrame) -> pd.Series:
-    """Number of points per status (all four statuses, zeros included), from ``barrier_free_status``."""
+def _require_assessed(points: pd.DataFrame) -> None:
     if "barrier_free_status" not in points.columns:
         raise DataError("Points are not assessed: call assess_points first (no 'barrier_free_status' column).")
+
+
+def status_counts(points: pd.DataFrame) -> pd.Series:
+    """Number of points per wheelchair status (all four statuses, zeros included), from ``barrier_free_status``.
+    Disagreeing points are counted as ``unknown`` (see :func:`disagree_mask` for how many)."""
+    _require_assessed(points)
     return points["barrier_free_status"].value_counts().reindex(list(STATUSES), fill_value=0).astype(int)
+
+
+def disagree_mask(points: pd.DataFrame) -> pd.Series:
+    """True for the assessed points whose sources disagree and no survey has settled it (rule
+    ``sources_disagree``; their status is ``unknown``)."""
+    _require_assessed(points)
+    if "barrier_free_rule" not in points.columns:
+        return pd.Series(False, index=points.index)
+    return points["barrier_free_rule"].astype("string").eq(DISAGREE_RULE).fillna(False).astype(bool)
+
+
+def checklist_counts(points: pd.DataFrame) -> pd.Series:
+    """Number of points per full-checklist status (:data:`CHECKLIST_STATUSES`, zeros included)."""
+    _require_assessed(points)
+    if "barrier_free_checklist" not in points.columns:
+        raise DataError("Points were assessed before the full checklist existed: call assess_points again.")
+    counts = points["barrier_free_checklist"].value_counts()
+    return counts.reindex(list(CHECKLIST_STATUSES), fill_value=0).astype(int)
 
 
 def _assessed(points: pd.DataFrame) -> pd.DataFrame:

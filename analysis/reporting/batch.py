@@ -48,19 +48,25 @@ class HromadaTask:
 
 @dataclass
 class BatchResult:
-    """Result of :func:`analyse_many`."""
+    """Result of :func:`analyse_many`.
+
+    ``barrier_free`` / ``barrier_free_upper``: hromada code -> lower / upper bound of the share of residents within
+    the ЦНАП norm of a barrier-free point (:func:`analysis.barrier_free.coverage.barrier_free_share_by_hromada`).
+    """
 
     ranking: pd.DataFrame
     reports: dict[str, HromadaReport]
     barrier_free: dict[str, float]
     errors: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["pack", "error"]))
+    barrier_free_upper: dict[str, float] = field(default_factory=dict)
 
 
 def _analyse_task(
     task: HromadaTask, root: str | None, norms: tuple[Norm, ...], mode: str, circuity: float,
     max_snap_m: float | None = DEFAULT_MAX_SNAP_M,
-) -> tuple[str, HromadaReport | None, float, str | None]:
-    """Worker function: (pack, report or None, barrier-free share, error message or None). Never raises."""
+) -> tuple[str, HromadaReport | None, tuple[float, float], str | None]:
+    """Worker function: (pack, report or None, (lower, upper) barrier-free share, error message or None). Never
+    raises."""
     try:
         from analysis.barrier_free.coverage import barrier_free_coverage, barrier_free_share_by_hromada
         from analysis.barrier_free.status import assess_points
@@ -70,13 +76,13 @@ def _analyse_task(
         bundle = load_demo_pack(task.pack, root)
         network = RoadNetwork.load(task.network) if task.network else None
         report = analyse_hromada(bundle, network, norms, mode, circuity=circuity, max_snap_m=max_snap_m)
-        share = float("nan")
+        share = (float("nan"), float("nan"))
         cnap_norm = norm_for_group(norms, "cnap")
         if len(bundle.service_points) and cnap_norm is not None:
             coverage = barrier_free_coverage(bundle.settlements, assess_points(bundle.service_points),
                                              norm=cnap_norm, router=report.router)
-            shares = barrier_free_share_by_hromada(coverage)
-            share = float(shares.get(bundle.code, np.nan))
+            share = tuple(float(barrier_free_share_by_hromada(coverage, bound).get(bundle.code, np.nan))
+                          for bound in ("lower", "upper"))
         # keep results small when they travel between processes (the router holds the whole road network)
         report.settlements = None
         report.router = None
@@ -84,9 +90,10 @@ def _analyse_task(
             report.access.router = None
         return task.pack, report, share, None
     except HromadaAccessError as exc:
-        return task.pack, None, float("nan"), str(exc)
+        return task.pack, None, (float("nan"), float("nan")), str(exc)
     except Exception as exc:  # a bug or unexpected data in one hromada must not stop a country-wide batch
-        return task.pack, None, float("nan"), f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}"
+        return (task.pack, None, (float("nan"), float("nan")),
+                f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}")
 
 
 def _tasks(items: Iterable[str | HromadaTask], networks: Mapping[str, str] | None) -> list[HromadaTask]:
@@ -205,9 +212,11 @@ def analyse_many(
                 cluster.close()
 
     reports = {pack: o[1] for pack, o in outcomes.items() if o[1] is not None}
-    shares = {reports[pack].code: o[2] for pack, o in outcomes.items() if o[1] is not None}
+    shares = {reports[pack].code: o[2][0] for pack, o in outcomes.items() if o[1] is not None}
+    uppers = {reports[pack].code: o[2][1] for pack, o in outcomes.items() if o[1] is not None}
     errors = pd.DataFrame([{"pack": pack, "error": o[3]} for pack, o in outcomes.items() if o[3] is not None],
                           columns=["pack", "error"])
     ordered = [reports[t.pack] for t in tasks if t.pack in reports]
-    ranking = rank_hromadas(ordered, barrier_free=shares) if ordered else pd.DataFrame()
-    return BatchResult(ranking=ranking, reports=reports, barrier_free=shares, errors=errors)
+    ranking = rank_hromadas(ordered, barrier_free=shares, barrier_free_upper=uppers) if ordered else pd.DataFrame()
+    return BatchResult(ranking=ranking, reports=reports, barrier_free=shares, errors=errors,
+                       barrier_free_upper=uppers)

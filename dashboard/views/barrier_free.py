@@ -1,5 +1,8 @@
-"""Barrier-free page: status of each service point with its evidence, coverage by barrier-free points beside
-coverage by all points, and the survey form (download, fill in on site, upload back)."""
+"""Barrier-free page: wheelchair status and full-checklist status of each service point with its evidence; the
+population within the norm of a barrier-free point as a lower bound (confirmed accessible points) and an upper bound
+(with the points of unknown status) beside coverage by all points; and the survey form (download, fill in on site,
+upload back). :func:`dashboard.figures.bounds_headline` gives the same figures to the overview and the HTML
+report."""
 
 from __future__ import annotations
 
@@ -16,20 +19,42 @@ from dashboard.i18n import fmt_int, fmt_pct, tr
 
 
 def status_section(ctx: dict) -> None:
-    from analysis.barrier_free.status import RULES, STATUS_LABELS, STATUSES, status_counts
+    from analysis.barrier_free.checklist import CHECKLIST
+    from analysis.barrier_free.status import (
+        CHECKLIST_LABELS,
+        CHECKLIST_STATUSES,
+        RULES,
+        STATUS_LABELS,
+        STATUSES,
+        checklist_counts,
+        disagree_mask,
+        status_counts,
+    )
 
     lang = ctx["lang"]
     points = cache.assessed_points(ctx["spec"])
     counts = status_counts(points)
-    st.markdown(f"**{tr('bf_counts', lang)}**")
-    columns = st.columns(len(STATUSES))
+    st.markdown(f"**{tr('bf_wheelchair_counts', lang)}**")
+    columns = st.columns(len(STATUSES) + 1)
     for column, status in zip(columns, STATUSES):
         column.metric(STATUS_LABELS[status][lang], int(counts[status]))
+    columns[-1].metric(f"{STATUS_LABELS['unknown'][lang]} — {tr('bf_disagree_count', lang)}",
+                       int(disagree_mask(points).sum()), help=tr("bf_disagree_help", lang))
+    st.caption(tr("bf_bounds_note", lang))
+    checks = checklist_counts(points)
+    st.markdown(f"**{tr('bf_checklist_counts', lang)}**")
+    st.caption(" · ".join(f"{CHECKLIST_LABELS[s][lang]}: {int(checks[s])}" for s in CHECKLIST_STATUSES))
     st.markdown(f"**{tr('bf_points_title', lang)}**")
+    item_labels = {item.id: item.label(lang) for item in CHECKLIST}
+    missing = points["barrier_free_checklist_missing"].fillna("").map(
+        lambda text: "; ".join(item_labels.get(i, i) for i in str(text).split("; ") if i))
     table = pd.DataFrame({
         tr("bf_col_point", lang): points["name"],
         tr("bf_col_status", lang): points[f"barrier_free_label_{'uk' if lang == 'uk' else 'en'}"],
         tr("bf_col_rule", lang): points["barrier_free_rule"].map(lambda r: RULES.get(r, {}).get(lang, r)),
+        tr("bf_col_checklist", lang): points["barrier_free_checklist"].map(
+            lambda c: CHECKLIST_LABELS.get(c, {}).get(lang, c)),
+        tr("bf_col_missing", lang): missing,
         tr("bf_col_evidence", lang): points["barrier_free_evidence"],
         tr("bf_col_disagree", lang): points["sources_disagree"],
         tr("bf_col_survey", lang): points["survey_date"].dt.strftime("%Y-%m-%d").fillna(""),
@@ -40,30 +65,43 @@ def status_section(ctx: dict) -> None:
 
 
 def coverage_section(ctx: dict) -> None:
+    from analysis.barrier_free.coverage import REACH_LABELS, reach_sentence
+
     lang = ctx["lang"]
     norm = ctx["norm"]
     st.subheader(tr("bf_coverage_title", lang))
     st.caption(tr("norm_line", lang, norm=norm.label(lang), thresholds=norm.thresholds_text(lang)))
     result = cache.bf_coverage(*ctx_args(ctx), ctx["norms"])
     row = result.hromadas.iloc[0]
+    covered = tr("bf_covered", lang).lower()
     c1, c2, c3 = st.columns(3)
-    c1.metric(f"{tr('bf_all_points', lang)}: {tr('bf_covered', lang).lower()}", fmt_int(row["population_covered_all"]))
+    c1.metric(f"{tr('bf_all_points', lang)}: {covered}", fmt_int(row["population_covered_all"]))
     c1.caption(fmt_pct(row["share_covered_all"], lang))
-    c2.metric(f"{tr('bf_accessible_points', lang)}: {tr('bf_covered', lang).lower()}",
-              fmt_int(row["population_covered_accessible"]))
+    c2.metric(f"{tr('bf_accessible_points', lang)}: {covered}", fmt_int(row["population_covered_accessible"]),
+              help=tr("kpi_barrier_free_help", lang))
     c2.caption(fmt_pct(row["barrier_free_share"], lang))
-    c3.metric(tr("bf_gap", lang), fmt_int(row["barrier_free_gap_population"]))
-    if int(row["n_accessible"]) == 0:
+    c3.metric(f"{tr('bf_upper_points', lang)}: {covered}", fmt_int(row["population_covered_if_unknown_accessible"]),
+              help=tr("kpi_barrier_free_upper_help", lang))
+    c3.caption(fmt_pct(row["barrier_free_share_if_unknown_accessible"], lang))
+    st.info(reach_sentence(row, lang))
+    g1, g2 = st.columns(2)
+    g1.metric(tr("bf_gap", lang), fmt_int(row["barrier_free_gap_population"]))
+    g2.metric(tr("bf_gap_upper", lang), fmt_int(row["barrier_free_gap_population_if_unknown_accessible"]))
+    if int(row["n_accessible"]) == 0 and int(row["n_unknown"]) == 0:
         st.warning(tr("bf_no_accessible", lang))
-    for note in result.notes:
+    for note in result.notes_in(lang):
         st.caption(note)
     settlements = result.settlements
     table = pd.DataFrame({
         tr("col_name", lang): settlements["name"],
         tr("col_population", lang): settlements["population"],
+        tr("bf_col_reach", lang): settlements["barrier_free_reach"].map(
+            lambda r: REACH_LABELS.get(r, {}).get(lang, r)),
         f"{tr('col_time', lang)} — {tr('bf_all_points', lang)}": settlements["travel_time_min_all"].round(1),
         f"{tr('col_time', lang)} — {tr('bf_accessible_points', lang)}":
             settlements["travel_time_min_accessible"].round(1),
+        f"{tr('col_time', lang)} — {tr('bf_upper_points', lang)}":
+            settlements["travel_time_min_if_unknown_accessible"].round(1),
         tr("bf_gap", lang): settlements["barrier_free_gap"],
     })
     st.dataframe(table.sort_values(tr("bf_gap", lang), ascending=False), hide_index=True, width="stretch")

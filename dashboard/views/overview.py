@@ -10,7 +10,7 @@ from analysis.errors import DataError
 from dashboard import cache, mapview
 from dashboard.context import ctx_args, guarded, sticky_selectbox
 from dashboard.exports import download_row
-from dashboard.figures import barrier_free_headline, method_banner
+from dashboard.figures import bounds_headline, method_banner
 from dashboard.i18n import fmt_int, fmt_num, fmt_pct, tr
 
 
@@ -112,16 +112,19 @@ def key_figures(ctx: dict) -> None:
 
 
 def barrier_free_metric(ctx: dict, column) -> None:
-    """Share of ЦНАП points that are barrier-free (analysis.barrier_free, when available)."""
+    """Share of residents within the ЦНАП norm of a barrier-free point: lower bound (confirmed accessible points)
+    and upper bound (with the points of unknown status), the sentence "between X and Y … survey" and the point
+    counts (:func:`dashboard.figures.bounds_headline`)."""
     lang = ctx["lang"]
-    figure = barrier_free_headline(ctx)
+    figure = bounds_headline(ctx)
     if figure is None:
         column.metric(tr("kpi_barrier_free", lang), "—")
         column.caption(tr("barrier_free_pending", lang))
     else:
-        value, caption = figure
-        column.metric(tr("kpi_barrier_free", lang), value, help=tr("kpi_barrier_free_help", lang))
-        column.caption(caption)
+        column.metric(tr("kpi_barrier_free", lang), figure["lower"], help=tr("kpi_barrier_free_help", lang))
+        column.metric(tr("kpi_barrier_free_upper", lang), figure["upper"],
+                      help=tr("kpi_barrier_free_upper_help", lang))
+        column.caption(f"{figure['sentence']} {figure['counts']}")
 
 
 def worst_settlements(ctx: dict) -> None:
