@@ -63,7 +63,9 @@ _EXPORTS: dict[str, str] = {
     "data_quality": "analysis.metrics.quality",
     "service_areas": "analysis.metrics.service_areas", "estimated_service_areas": "analysis.metrics.service_areas",
     "areas_for": "analysis.metrics.service_areas",
-    "e2sfca": "analysis.metrics.capacity",
+    "e2sfca": "analysis.metrics.capacity", "allocate_to_nearest": "analysis.metrics.capacity",
+    "allocation_from_access": "analysis.metrics.capacity", "settlement_demand": "analysis.metrics.capacity",
+    "point_supply": "analysis.metrics.capacity",
     # barrier-free
     "assess_points": "analysis.barrier_free.status", "status_counts": "analysis.barrier_free.status",
     "STATUS_LABELS": "analysis.barrier_free.status", "checklist_table": "analysis.barrier_free.checklist",

@@ -265,18 +265,28 @@ def _suggestion(spec_hash, _spec, network_path, mode, circuity, max_snap_m, grou
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def capacity(spec: dict, network_path: str | None, mode: str, circuity: float, max_snap_m: float | None, group: str,
-             catchment_min: float = 30.0):
-    """E2SFCA (analysis.metrics.capacity) of the points of ``group``: staff against the residents around."""
-    from analysis.metrics.capacity import e2sfca
+def capacity_allocation(spec: dict, network_path: str | None, mode: str, circuity: float, max_snap_m: float | None,
+                        group: str):
+    """Residents per administrator at the points of ``group`` by allocation
+    (:func:`analysis.metrics.capacity.allocation_from_access`): each settlement counted once, at the nearest point
+    of the cached :func:`access` result (not routed again)."""
+    from analysis.metrics.capacity import allocation_from_access
+
+    hromada = bundle(**spec)
+    result = access(spec, network_path, mode, circuity, max_snap_m)
+    return allocation_from_access(result, hromada.settlements, hromada.service_points, group)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def capacity_index(spec: dict, network_path: str | None, mode: str, circuity: float, max_snap_m: float | None,
+                   group: str, catchment_min: float = 30.0):
+    """E2SFCA accessibility index (:func:`analysis.metrics.capacity.e2sfca`) of the settlements to the points of
+    ``group``: an index, not residents per administrator."""
+    from analysis.metrics.capacity import e2sfca, point_supply, settlement_demand
 
     hromada = bundle(**spec)
     points = hromada.service_points[hromada.service_points["group"] == group]
     od = router(network_path, mode, circuity, max_snap_m).od_matrix(hromada.settlements, points,
                                                                     cutoff_min=catchment_min)
-    demand = pd.Series(pd.to_numeric(hromada.settlements["population"], errors="coerce").to_numpy(dtype=float),
-                       index=hromada.settlements["id"].to_numpy())
-    supply = pd.Series(pd.to_numeric(points["workers_total"], errors="coerce").to_numpy(dtype=float),
-                       index=points["id"].to_numpy())
-    return e2sfca(od[["origin_id", "destination_id", "travel_time_min"]], demand, supply,
-                  catchment_min=catchment_min)
+    return e2sfca(od[["origin_id", "destination_id", "travel_time_min"]], settlement_demand(hromada.settlements),
+                  point_supply(points), catchment_min=catchment_min)

@@ -173,7 +173,6 @@ TEXT: dict[str, dict[str, str]] = {
         "bf_survey_applied": "Анкету «{name}» застосовано: {rows} рядків.",
         "bf_survey_forget": "Скасувати застосовані анкети",
         "bf_surveys_in_use": "Застосовані анкети: {names}",
-        "bf_share_caption": "доступних для крісла колісного точок: {accessible} з {total}; статус невідомий: {unknown}",
         # planning
         "plan_intro": "Що буде, якщо відкрити нову точку, закрити наявну чи перекрити дорогу або міст.",
         "plan_group": "Вид послуги",
@@ -212,6 +211,8 @@ TEXT: dict[str, dict[str, str]] = {
         "plan_road_search": "Знайти дорогу за назвою (мости показано завжди)",
         "plan_unnamed_road": "дорога без назви",
         "plan_mean_time": "Середній час, хв",
+        "plan_mean_help": "Середній час до найближчої точки, зважений за населенням (мешканці населених пунктів, "
+                          "до яких є маршрут).",
         "plan_network_note": "«У межах норми» — за нормою цієї групи послуг: {norm} ({thresholds}).",
         "plan_added_layer": "Нові точки",
         "plan_newly_covered": "Нових охоплених мешканців",
@@ -449,7 +450,6 @@ TEXT: dict[str, dict[str, str]] = {
         "bf_survey_applied": "Form '{name}' applied: {rows} rows.",
         "bf_survey_forget": "Remove the applied forms",
         "bf_surveys_in_use": "Applied forms: {names}",
-        "bf_share_caption": "wheelchair-accessible points: {accessible} of {total}; status unknown: {unknown}",
         "plan_intro": "What happens if a new point opens, an existing one closes, or a road or bridge is closed.",
         "plan_group": "Service",
         "plan_add_title": "New points",
@@ -487,6 +487,8 @@ TEXT: dict[str, dict[str, str]] = {
         "plan_road_search": "Find a road by name (bridges are always listed)",
         "plan_unnamed_road": "unnamed road",
         "plan_mean_time": "Mean time, min",
+        "plan_mean_help": "Mean time to the nearest point, population-weighted (residents of the settlements that "
+                          "have a route).",
         "plan_network_note": "'Within the norm' by this service group's own norm: {norm} ({thresholds}).",
         "plan_added_layer": "New points",
         "plan_newly_covered": "Newly covered residents",

@@ -14,8 +14,8 @@ import pandas as pd
 
 from dashboard import assets, cache
 from dashboard.context import ctx_args
-from dashboard.figures import barrier_free_headline, coverage_map, point_status
-from dashboard.i18n import fmt_int, fmt_num, fmt_pct, tr
+from dashboard.figures import bounds_headline, coverage_map, point_status
+from dashboard.i18n import fmt_int, fmt_num, fmt_pct, note_text, tr
 
 _CSS = """
 body{font:14px/1.45 -apple-system,'Segoe UI',Roboto,Arial,sans-serif;color:#1a202c;margin:24px auto;max-width:1000px}
@@ -43,8 +43,55 @@ def _table(frame: pd.DataFrame, numeric: set[str] = frozenset()) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
+def _capacity_section(ctx: dict, group: str, lowest: int = 10) -> list[str]:
+    """Residents per administrator by allocation (each resident once, at the nearest point) and, apart and labelled
+    as an index, the settlements with the lowest E2SFCA accessibility index (the same cached calls as the
+    Planning page)."""
+    from analysis.metrics.capacity import STAFF_UNKNOWN, STAFF_ZERO, ULEAD_RESIDENTS_PER_ADMINISTRATOR
+
+    lang = ctx["lang"]
+    args = ctx_args(ctx)
+    points, _, summary = cache.capacity_allocation(*args, group)
+    names = ctx["bundle"].service_points.set_index("id")["name"]
+    notes = points["staff"].map({STAFF_UNKNOWN: tr("cap_note_unknown_staff", lang),
+                                 STAFF_ZERO: tr("cap_note_zero_staff", lang)}).fillna("")
+    columns = {
+        tr("bf_col_point", lang): points["destination_id"].map(names),
+        tr("cap_admins", lang): points["administrators"].map(fmt_int),
+        tr("cap_settlements", lang): points["n_settlements_allocated"],
+        tr("cap_load", lang): points["allocated_population"].map(fmt_int),
+        tr("cap_per_admin", lang): points["residents_per_administrator"].map(fmt_int),
+        tr("cap_over_col", lang): points["over_benchmark"].map(
+            lambda v: "—" if pd.isna(v) else tr("cap_yes" if v else "cap_no", lang)),
+        tr("cap_notes", lang): notes,
+    }
+    numeric = {tr(k, lang) for k in ("cap_admins", "cap_settlements", "cap_load", "cap_per_admin")}
+    parts = [f"<h2>{html.escape(tr('cap_title', lang))}</h2>",
+             f"<p>{html.escape(tr('cap_intro', lang, benchmark=fmt_int(ULEAD_RESIDENTS_PER_ADMINISTRATOR)))}</p>",
+             _table(pd.DataFrame(columns), numeric),
+             "<p class='small'>" + html.escape(tr("cap_total", lang, allocated=fmt_int(summary["population_allocated"]),
+                                                  total=fmt_int(summary["population_total"]),
+                                                  overall=fmt_int(summary["residents_per_administrator_overall"])))
+             + "</p>"]
+    scores, _ = cache.capacity_index(*args, group)
+    scores = scores.sort_values("accessibility_index_per_10k", kind="stable").head(lowest)
+    settlement_names = ctx["bundle"].settlements.set_index("id")["name"]
+    index_table = pd.DataFrame({
+        tr("col_name", lang): scores["origin_id"].map(settlement_names),
+        tr("col_population", lang): scores["population"].map(fmt_int),
+        tr("cap_index_col", lang): scores["accessibility_index_per_10k"].map(lambda v: fmt_num(v, lang, 2)),
+        tr("cap_index_points", lang): scores["n_points_in_catchment"],
+    })
+    parts += [f"<h3>{html.escape(tr('cap_index_title', lang))}</h3>",
+              f"<p class='small'>{html.escape(tr('cap_index_intro', lang))}</p>",
+              f"<p>{html.escape(tr('cap_index_lowest', lang, n=len(scores)))}</p>",
+              _table(index_table, {tr("col_population", lang), tr("cap_index_col", lang)})]
+    return parts
+
+
 def report_html(ctx: dict) -> str:
     """The report of the hromada in ``ctx`` (language ``ctx['lang']``)."""
+    from analysis.errors import HromadaAccessError
     from analysis.sources.taxonomy import load_taxonomy
 
     lang = ctx["lang"]
@@ -75,14 +122,17 @@ def report_html(ctx: dict) -> str:
          tr("kpi_p90", lang, p90=fmt_num(row["p90_time_min"], lang))),
     ]
     try:
-        figure = barrier_free_headline(ctx)
+        figure = bounds_headline(ctx)
     except Exception:  # noqa: BLE001 - the report is still useful without this figure
         figure = None
     if figure is not None:
-        kpis.append((tr("kpi_barrier_free", lang), figure[0], figure[1]))
+        kpis.append((tr("kpi_barrier_free", lang), figure["lower"], tr("kpi_barrier_free_help", lang)))
+        kpis.append((tr("kpi_barrier_free_upper", lang), figure["upper"], tr("kpi_barrier_free_upper_help", lang)))
     parts.append("<div class='kpis'>" + "".join(
         f"<div class='kpi'>{html.escape(label)}<b>{html.escape(value)}</b><span class='small'>{html.escape(note)}"
         f"</span></div>" for label, value, note in kpis) + "</div>")
+    if figure is not None:
+        parts.append(f"<p>{html.escape(figure['sentence'])}</p><p class='small'>{html.escape(figure['counts'])}</p>")
 
     groups = result.values()
     target = "cnap" if "cnap" in groups else groups[0]
@@ -99,8 +149,8 @@ def report_html(ctx: dict) -> str:
         table = pd.DataFrame({
             tr("col_name", lang): gaps["settlement_name"],
             tr("col_population", lang): gaps["population"].map(fmt_int),
-            tr("col_time", lang): gaps["travel_time_min"].round(1),
-            tr("col_distance", lang): gaps["distance_km"].round(1),
+            tr("col_time", lang): gaps["travel_time_min"].map(lambda v: fmt_num(v, lang)),
+            tr("col_distance", lang): gaps["distance_km"].map(lambda v: fmt_num(v, lang)),
             tr("col_nearest", lang): gaps["destination_name"],
         })
         parts.append(_table(table, {tr("col_population", lang), tr("col_time", lang), tr("col_distance", lang)}))
@@ -117,6 +167,11 @@ def report_html(ctx: dict) -> str:
     })
     parts.append(_table(norms_table, {tr("col_covered", lang), tr("col_uncovered", lang)}))
 
+    try:
+        parts.extend(_capacity_section(ctx, target))
+    except HromadaAccessError as error:  # bad input: say so, keep the rest of the report
+        parts.append(f"<h2>{html.escape(tr('cap_title', lang))}</h2><p class='warn'>{html.escape(str(error))}</p>")
+
     parts.append(f"<h2>{html.escape(tr('quality_title', lang))}</h2>")
     if flags.empty:
         parts.append(f"<p>{html.escape(tr('quality_ok', lang))}</p>")
@@ -127,7 +182,7 @@ def report_html(ctx: dict) -> str:
             items.append(f"<li>{html.escape(label)}: {fmt_int(flag.count)} / {fmt_int(flag.total)}</li>")
         parts.append("<ul>" + "".join(items) + "</ul>")
     for note in hromada.notes:
-        parts.append(f"<p class='small'>{html.escape(note)}</p>")
+        parts.append(f"<p class='small'>{html.escape(note_text(note, lang))}</p>")
 
     parts.append(f"<h2>{html.escape(tr('sources_title', lang))}</h2><ul>")
     for source in hromada.sources:

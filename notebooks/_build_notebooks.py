@@ -948,26 +948,41 @@ NB04 = [
     net_suggestion.points.assign(name=net_suggestion.points["candidate_id"].map(names))
     """),
     md("""
-    ## 5. Навантаження на адміністраторів / Staff capacity (E2SFCA)
+    ## 5. Навантаження на адміністраторів / Staff capacity
 
-    Travel time says how far people live from a ЦНАП; the enhanced two-step floating catchment area method says
-    whether the staff there can serve them: administrators (`workers_total` from the registry) shared out among
-    residents within 30 min, nearer residents weighted more (Luo & Qi 2009). The benchmark is ~2,000 residents per
-    administrator (U-LEAD guidance, an order of magnitude). In this pack the remote workplaces report 0 staff, so
-    all capacity sits in the main office. Routed on the **synthetic** grid.
+    Travel time says how far people live from a ЦНАП; the staff there says whether it can serve them. **Residents
+    per administrator by allocation**: every settlement's residents are counted once, at the point they would use
+    (the nearest), and divided by that point's administrators (`workers_total` from the registry) — the same call
+    as the dashboard's Planning page. The benchmark is ~2,000 residents per administrator (U-LEAD guidance, an
+    order of magnitude). In this pack the remote workplaces report 0 staff (staff may be counted at the main
+    office), so they get no figure. Routed on the **synthetic** grid.
     """),
     code("""
-    from analysis import e2sfca, od_matrix
+    from analysis import allocation_from_access
 
-    od = od_matrix(network, settlements, cnap_points, "drive", cutoff_min=30.0)
-    demand = pd.Series(settlements["population"].to_numpy(float), index=settlements["id"])
-    supply = pd.Series(pd.to_numeric(cnap_points["workers_total"], errors="coerce").to_numpy(float),
-                       index=cnap_points["id"])
-    capacity_settlements, capacity_points = e2sfca(od, demand, supply, catchment_min=30.0)
+    capacity_points, capacity_allocated, capacity_summary = allocation_from_access(
+        base_access, settlements, points, GROUP)
+    print(f"allocated {capacity_summary['population_allocated']:,.0f} of {capacity_summary['population_total']:,.0f} "
+          f"residents; overall {capacity_summary['residents_per_administrator_overall']:,.0f} per administrator")
     capacity_points.assign(settlement=capacity_points["destination_id"].map(
         cnap_points.set_index("id")["settlement_name"]))[
-        ["destination_id", "settlement", "administrators", "weighted_demand", "residents_per_administrator",
+        ["destination_id", "settlement", "administrators", "allocated_population", "residents_per_administrator",
          "over_benchmark", "notes"]].round(1)
+    """),
+    md("""
+    The **E2SFCA accessibility index** (enhanced two-step floating catchment area, Luo & Qi 2009) shares each
+    point's staff among everyone within 30 min, nearer residents weighted more. A resident within reach of several
+    points weighs on each of them, so it is an **index** per settlement (administrators per 10,000 weighted
+    residents) — never a number of residents and never compared with the benchmark.
+    """),
+    code("""
+    from analysis import e2sfca, od_matrix, point_supply, settlement_demand
+
+    od = od_matrix(network, settlements, cnap_points, "drive", cutoff_min=30.0)
+    capacity_index, _ = e2sfca(od[["origin_id", "destination_id", "travel_time_min"]],
+                               settlement_demand(settlements), point_supply(cnap_points), catchment_min=30.0)
+    capacity_index.assign(name=capacity_index["origin_id"].map(names)).sort_values(
+        "accessibility_index_per_10k").head(10).round(2)
     """),
     md(KEY_FIGURES_MD),
     code("""
@@ -998,9 +1013,10 @@ NB04 = [
         "network_suggested_ids": net_suggestion.chosen_ids,
         "network_newly_covered": net_suggestion.newly_covered_population,
         "network_cost_per_person": net_suggestion.cost_per_newly_covered_person,
-        "e2sfca_residents_per_administrator": dict(zip(capacity_points["destination_id"],
-                                                       capacity_points["residents_per_administrator"])),
-        "e2sfca_median_settlement_admins_per_10k": float(capacity_settlements["administrators_per_10k"].median()),
+        "allocated_residents_per_administrator": dict(zip(capacity_points["destination_id"],
+                                                          capacity_points["residents_per_administrator"])),
+        "allocated_population": dict(zip(capacity_points["destination_id"], capacity_points["allocated_population"])),
+        "e2sfca_median_index_per_10k": float(capacity_index["accessibility_index_per_10k"].median()),
     }
     emit_key_figures(KEY_FIGURES)
     """),
@@ -1034,19 +1050,19 @@ NB04 = [
     plt.show()
     """),
     code("""
-    cap = capacity_settlements.assign(name=capacity_settlements["origin_id"].map(names)).sort_values(
-        "residents_per_administrator")
+    cap = capacity_points.assign(name=capacity_points["destination_id"].map(
+        cnap_points.set_index("id")["settlement_name"])).sort_values("allocated_population", ascending=False)
     fig, ax = plt.subplots(figsize=(12, 3.8))
-    ax.bar(cap["name"], cap["residents_per_administrator"],
-           color=["#1a9850" if ok else "#d73027" for ok in cap["meets_benchmark"].fillna(False)])
-    ax.axhline(2000, color="#333", ls="--", lw=1, label="benchmark ≈ 2,000 residents per administrator")
-    ax.tick_params(axis="x", labelrotation=90, labelsize=7)
-    ax.set_ylabel("residents per administrator")
-    ax.legend(fontsize=8, loc="upper left")
-    ax.set_title("ЦНАП staff available to each settlement (E2SFCA, 30-min catchment, SYNTHETIC grid): "
-                 "green = within the benchmark; no bar = no staffed ЦНАП point within 30 min", fontsize=10)
+    ax.bar(cap["name"], cap["allocated_population"], color="#2b6cb0")
+    for x, (people, per_admin) in enumerate(zip(cap["allocated_population"], cap["residents_per_administrator"])):
+        label = "no staff figure" if pd.isna(per_admin) else f"{per_admin:,.0f} per admin."
+        ax.annotate(label, (x, people), ha="center", va="bottom", fontsize=7)
+    ax.tick_params(axis="x", labelrotation=60, labelsize=8)
+    ax.set_ylabel("residents counted at the point")
+    ax.set_title("Residents allocated to each ЦНАП point (each counted once, at the nearest point; SYNTHETIC grid); "
+                 "benchmark ≈ 2,000 residents per administrator", fontsize=10)
     fig.tight_layout()
-    fig.savefig(OUT / "e2sfca_load.png", dpi=120)
+    fig.savefig(OUT / "capacity_allocation.png", dpi=120)
     plt.show()
     """),
     code("""

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -608,22 +609,32 @@ def test_hromada_without_pack_gets_figures_from_an_imported_osm_extract():
     assert (shown[tr("col_snap_m", "uk")].notna()).all()
 
 
-def test_staff_workload_equals_e2sfca():
-    from analysis.metrics.capacity import e2sfca
-    from analysis.routing.estimate import estimate_nearest_service
+def test_staff_workload_is_residents_per_administrator_by_allocation():
+    """Each resident counted once, at the nearest ЦНАП point: computed here from the straight lines alone."""
+    from analysis.metrics.capacity import ULEAD_RESIDENTS_PER_ADMINISTRATOR
+    from analysis.routing.points import _geodesic_km
 
     at = start()
     at.switch_page("views/planning.py").run()
     ok(at)
     bundle = load_demo_pack(BRODY)
-    points = bundle.service_points[bundle.service_points["group"] == "cnap"]
-    d = points[["id", "geometry"]].assign(_each=points["id"].astype(str))
-    od = estimate_nearest_service(bundle.settlements, d, "drive", circuity=1.3, by="_each")
-    od = od.assign(destination_id=od["_each"])[["origin_id", "destination_id", "travel_time_min"]]
-    demand = pd.Series(bundle.settlements["population"].to_numpy(dtype=float), index=bundle.settlements["id"])
-    supply = pd.Series(pd.to_numeric(points["workers_total"]).to_numpy(dtype=float), index=points["id"])
-    expected = e2sfca(od, demand, supply).points
-    assert metric(at, tr("cap_over", "uk")) == str(int(expected["over_benchmark"].fillna(False).sum()))
+    points = bundle.service_points[bundle.service_points["group"] == "cnap"].reset_index(drop=True)
+    settlements = bundle.settlements
+    km = np.array([[_geodesic_km(np.array([s.x]), np.array([s.y]), np.array([p.x]), np.array([p.y]))[0]
+                    for p in points.geometry] for s in settlements.geometry])
+    nearest = km.argmin(axis=1)  # the first of equal distances, as the router
+    load = np.bincount(nearest, weights=settlements["population"].to_numpy(dtype=float), minlength=len(points))
+    staff = pd.to_numeric(points["workers_total"], errors="coerce").to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_admin = load / staff
+    over = int(((staff > 0) & (per_admin > ULEAD_RESIDENTS_PER_ADMINISTRATOR)).sum())
+    assert load.sum() == settlements["population"].sum()  # nobody counted twice
+    assert metric(at, tr("cap_over", "uk")) == str(over)
+    assert metric(at, tr("cap_unknown_staff", "uk")) == str(int(np.isnan(staff).sum()))
+    table = next(df.value for df in at.dataframe if tr("cap_load", "uk") in df.value.columns)
+    names = points["name"].to_numpy(dtype=object)
+    shown = table.set_index(tr("bf_col_point", "uk"))[tr("cap_load", "uk")]
+    np.testing.assert_allclose(shown.loc[names].to_numpy(dtype=float), load.round(0))
 
 
 def test_registry_rows_can_replace_the_service_points():

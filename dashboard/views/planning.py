@@ -98,9 +98,11 @@ def show_figures(ctx: dict, fig: dict) -> None:
     c2.caption(fmt_pct(after["share"], lang))
     mean_after = after.get("mean")
     mean_before = before.get("mean")
-    c3.metric(tr("plan_mean_time", lang), fmt_num(mean_after, lang), help=tr("kpi_median_help", lang),
+    c3.metric(tr("plan_mean_time", lang), fmt_num(mean_after, lang), help=tr("plan_mean_help", lang),
               delta=None if mean_before is None or mean_after is None or pd.isna(mean_before) or pd.isna(mean_after)
-              or abs(mean_after - mean_before) < 0.05 else f"{mean_after - mean_before:+.1f}", delta_color="inverse")
+              or abs(mean_after - mean_before) < 0.05
+              else ("+" if mean_after > mean_before else "-") + fmt_num(abs(mean_after - mean_before), lang),
+              delta_color="inverse")
     norm = fig["norm"]
     st.caption(tr("plan_network_note", lang, norm=norm.label(lang), thresholds=norm.thresholds_text(lang)))
 
@@ -163,25 +165,52 @@ def suggest_section(ctx: dict, group: str, plan: dict) -> None:
 
 
 def capacity_section(ctx: dict, group: str) -> None:
-    """Staff against demand (E2SFCA, analysis.capacity): residents per administrator at each point."""
-    from analysis.metrics.capacity import ULEAD_RESIDENTS_PER_ADMINISTRATOR
+    """Staff against demand: residents per administrator by allocation (each resident counted once, at the nearest
+    point; :func:`analysis.metrics.capacity.allocate_to_nearest`), compared with the benchmark; below it, apart and
+    labelled as an index, the E2SFCA accessibility index of the settlements (never compared with the benchmark)."""
+    from analysis.metrics.capacity import STAFF_UNKNOWN, STAFF_ZERO, ULEAD_RESIDENTS_PER_ADMINISTRATOR
 
     lang = ctx["lang"]
     with st.expander(tr("cap_title", lang)):
         st.caption(tr("cap_intro", lang, benchmark=fmt_int(ULEAD_RESIDENTS_PER_ADMINISTRATOR)))
         with guarded(lang):
-            result = cache.capacity(*ctx_args(ctx), group)
-            points = result.points
+            points, _, summary = cache.capacity_allocation(*ctx_args(ctx), group)
             names = ctx["bundle"].service_points.set_index("id")["name"]
-            c1, c2 = st.columns(2)
-            c1.metric(tr("cap_over", lang), int(points["over_benchmark"].fillna(False).sum()))
-            c2.metric(tr("cap_unknown_staff", lang), int(points["administrators"].isna().sum()))
+            c1, c2, c3, c4 = st.columns(4)
+            c1.metric(tr("cap_over", lang), summary["n_points_over_benchmark"])
+            c2.metric(tr("cap_unknown_staff", lang), summary["n_points_unknown_staff"])
+            c3.metric(tr("cap_zero_staff", lang), summary["n_points_zero_staff"])
+            c4.metric(tr("cap_not_allocated", lang), fmt_int(summary["population_no_route"]))
+            notes = pd.Series("", index=points.index, dtype=object)
+            notes[points["staff"] == STAFF_UNKNOWN] = tr("cap_note_unknown_staff", lang)
+            notes[points["staff"] == STAFF_ZERO] = tr("cap_note_zero_staff", lang)
+            unknown_pop = points["n_settlements_population_unknown"] > 0
+            lower_bound = tr("cap_note_population_unknown", lang)
+            notes[unknown_pop] = notes[unknown_pop].map(lambda text: f"{text}; {lower_bound}" if text else lower_bound)
             st.dataframe(pd.DataFrame({
                 tr("bf_col_point", lang): points["destination_id"].map(names),
                 tr("cap_admins", lang): points["administrators"],
-                tr("cap_load", lang): points["weighted_demand"].round(0),
+                tr("cap_settlements", lang): points["n_settlements_allocated"],
+                tr("cap_load", lang): points["allocated_population"].round(0),
                 tr("cap_per_admin", lang): points["residents_per_administrator"].round(0),
-                tr("cap_notes", lang): points["notes"],
+                tr("cap_over_col", lang): points["over_benchmark"].map(
+                    lambda v: "—" if pd.isna(v) else tr("cap_yes" if v else "cap_no", lang)),
+                tr("cap_notes", lang): notes,
+            }), hide_index=True, width="stretch")
+            st.caption(tr("cap_total", lang, allocated=fmt_int(summary["population_allocated"]),
+                          total=fmt_int(summary["population_total"]),
+                          overall=fmt_int(summary["residents_per_administrator_overall"])))
+        st.markdown(f"**{tr('cap_index_title', lang)}**")
+        st.caption(tr("cap_index_intro", lang))
+        with guarded(lang):
+            scores, _ = cache.capacity_index(*ctx_args(ctx), group)
+            settlement_names = ctx["bundle"].settlements.set_index("id")["name"]
+            scores = scores.sort_values("accessibility_index_per_10k", kind="stable")
+            st.dataframe(pd.DataFrame({
+                tr("col_name", lang): scores["origin_id"].map(settlement_names),
+                tr("col_population", lang): scores["population"],
+                tr("cap_index_col", lang): scores["accessibility_index_per_10k"].round(2),
+                tr("cap_index_points", lang): scores["n_points_in_catchment"],
             }), hide_index=True, width="stretch")
 
 
