@@ -27,6 +27,8 @@ DEMO_CODES = ("UA46040010000033885", "UA26080030000014307", "UA63060010000015783
 EARTH_RADIUS_KM = 6371.0088
 CIRCUITY = 1.3
 SPEED_KMH = 40.0
+LOCAL_CIRCUITY = 1.3
+LOCAL_SPEED_KMH = 30.0
 
 
 def haversine_km(lon1, lat1, lon2, lat2):
@@ -57,18 +59,34 @@ def _raw_pack(root, code):
     return settlements, points, official
 
 
+def _within_settlement_km(root, code):
+    """The settlements' mean distance to their own point (the library's figure: checked by hand against polygon
+    areas and densities in tests/test_within_settlement.py), by id."""
+    from analysis.sources.extent import WITHIN_SETTLEMENT_COLUMN
+
+    settlements = load_demo_pack(code, root).settlements
+    return dict(zip(settlements["id"], settlements[WITHIN_SETTLEMENT_COLUMN]))
+
+
 def _independent(root, code):
     settlements, points, official = _raw_pack(root, code)
     lon = np.array([s["lon"] for s in settlements])
     lat = np.array([s["lat"] for s in settlements])
     pop = np.array([s["population"] for s in settlements], dtype=float)
     plon, plat = np.array(points).T
-    km_cnap = haversine_km(lon[:, None], lat[:, None], plon[None, :], plat[None, :]).min(axis=1) * CIRCUITY
+    km_line = haversine_km(lon[:, None], lat[:, None], plon[None, :], plat[None, :]).min(axis=1) * CIRCUITY
+    # the within-settlement floor: the residents' own way to the settlement point, 1.3 x its mean straight line,
+    # on residential streets at 30 km/h (analysis.routing.local)
+    within = _within_settlement_km(root, code)
+    local_km = np.array([within[s["id"]] for s in settlements]) * LOCAL_CIRCUITY
+    local_min = local_km / LOCAL_SPEED_KMH * 60
+    km_cnap = np.maximum(km_line, local_km)
+    min_cnap = np.maximum(km_line / SPEED_KMH * 60, local_min)
     centre = next(s for s in settlements if s["centre"])
-    km_centre = haversine_km(lon, lat, centre["lon"], centre["lat"]) * CIRCUITY
+    km_centre = np.maximum(haversine_km(lon, lat, centre["lon"], centre["lat"]) * CIRCUITY, local_km)
     return {
         "ids": [s["id"] for s in settlements], "names": [s["name"] for s in settlements], "population": pop,
-        "km_cnap": km_cnap, "min_cnap": km_cnap / SPEED_KMH * 60, "km_centre": km_centre, "official": official,
+        "km_cnap": km_cnap, "min_cnap": min_cnap, "km_centre": km_centre, "official": official,
     }
 
 
@@ -133,8 +151,11 @@ def test_demo_pack_figures_match_an_independent_computation(reports, data_root, 
 def test_demo_ranking_is_sorted_by_uncovered_population(reports, data_root):
     table = rank_hromadas(reports.values(), barrier_free={"UA46040010000033885": 0.25})
     assert list(table.columns) == list(RANKING_HEADERS)
-    assert list(table["rank"]) == [1, 2, 3]
     assert table["population_uncovered"].is_monotonic_decreasing
+    # equal figures share a rank (competition ranking): computed here from the figures alone
+    uncovered = table["population_uncovered"].to_list()
+    assert list(table["rank"]) == [1 + sum(u > v for u in uncovered) for v in uncovered]
+    assert list(table["rank"]) == [1, 1, 1]  # estimated: everyone within the norm in all three, a three-way tie
     by_code = table.set_index("code")
     for code in DEMO_CODES:
         ref = _independent(data_root, code)
@@ -181,7 +202,8 @@ def test_export_ranking_csv_and_xlsx_with_ua_and_en_headers(reports, tmp_path):
     assert book.sheetnames == ["Рейтинг", "Ranking", "Стовпці - Columns"]
     sheet_uk = pd.read_excel(xlsx, sheet_name="Рейтинг")
     sheet_en = pd.read_excel(xlsx, sheet_name="Ranking")
-    assert sheet_uk.columns[0] == "Місце" and sheet_en.columns[0] == "Rank"
+    assert sheet_uk.columns[0] == RANKING_HEADERS["rank"][0] and sheet_en.columns[0] == RANKING_HEADERS["rank"][1]
+    assert sheet_uk.columns[0].startswith("Місце") and sheet_en.columns[0].startswith("Rank")
     assert list(sheet_en["Population outside the ЦНАП norm"]) == list(table["population_uncovered"].round(0))
     assert sheet_en["Method"].iloc[0] == "estimated, no road network"
     legend = pd.read_excel(xlsx, sheet_name="Стовпці - Columns")

@@ -36,7 +36,7 @@ from analysis.reporting.pipeline import CENTRE_NORM_ID, CNAP_NORM_ID, HromadaRep
 # ================================================================================================================
 #: Column id -> (Ukrainian header, English header): the one place the ranking's headers are defined.
 RANKING_HEADERS: dict[str, tuple[str, str]] = {
-    "rank": ("Місце", "Rank"),
+    "rank": ("Місце (однакові значення — однакове місце)", "Rank (equal figures share a rank)"),
     "code": ("Код КАТОТТГ", "KATOTTG code"),
     "name_uk": ("Громада", "Hromada (Ukrainian)"),
     "name_en": ("Громада (англ.)", "Hromada"),
@@ -55,14 +55,22 @@ RANKING_HEADERS: dict[str, tuple[str, str]] = {
     "worst_settlements_en": ("Найвіддаленіші н.п. (англ.)", "Farthest settlements"),
     "mean_time_min": ("Середній час до ЦНАП, хв (зважено за населенням)",
                       "Mean time to ЦНАП, min (population-weighted)"),
-    "median_time_min": ("Медіанний час, хв", "Median time, min"),
-    "p90_time_min": ("90-й процентиль часу, хв", "90th percentile time, min"),
+    "median_time_min": ("Медіанний час до ЦНАП, хв (зважено за населенням)",
+                        "Median time to ЦНАП, min (population-weighted)"),
+    "p90_time_min": ("90-й процентиль часу, хв (зважено за населенням)",
+                     "90th percentile time, min (population-weighted)"),
     "centre_population_beyond_strict": ("Населення далі 20 км від центру громади",
                                         "Population beyond 20 km of the hromada centre"),
     "centre_population_beyond_max": ("Населення далі 25 км від центру громади",
                                      "Population beyond 25 km of the hromada centre"),
-    "barrier_free_share": ("Частка населення з безбар'єрною точкою ЦНАП у межах норми (0–1)",
-                           "Share of population with a barrier-free ЦНАП point within the norm (0–1)"),
+    "barrier_free_share": ("Частка населення з безбар'єрною точкою ЦНАП у межах норми, нижня межа: лише "
+                           "підтверджено доступні точки (0–1)",
+                           "Share of population with a barrier-free ЦНАП point within the norm, lower bound: "
+                           "confirmed accessible points only (0–1)"),
+    "barrier_free_share_upper": ("Частка населення з безбар'єрною точкою ЦНАП у межах норми, верхня межа: якби "
+                                 "точки з невідомим статусом були доступними (0–1)",
+                                 "Share of population with a barrier-free ЦНАП point within the norm, upper bound: "
+                                 "if points of unknown status were accessible (0–1)"),
     "n_quality_flags": ("Зауважень до даних", "Data-quality flags"),
     "quality_flags_uk": ("Зауваження до даних", "Data-quality flags (Ukrainian)"),
     "quality_flags_en": ("Зауваження до даних (англ.)", "Data-quality flags (details)"),
@@ -123,6 +131,7 @@ def rank_hromadas(
     norm_id: str = CNAP_NORM_ID,
     centre_norm_id: str = CENTRE_NORM_ID,
     barrier_free: Mapping[str, float] | None = None,
+    barrier_free_upper: Mapping[str, float] | None = None,
     n_worst: int = 3,
 ) -> pd.DataFrame:
     """One row per hromada, sorted by population outside the ЦНАП norm (largest first).
@@ -136,25 +145,37 @@ def rank_hromadas(
     centre_norm_id
         The hromada-centre norm (population beyond its 20 km / 25 km), if evaluated.
     barrier_free
-        Optional hromada code -> share of the population with a barrier-free ЦНАП point within the norm (0–1),
-        e.g. from :func:`analysis.barrier_free_coverage.barrier_free_share_by_hromada`;
-        ``barrier_free_share`` stays NaN for hromadas not given.
+        Optional hromada code -> share of the population within the norm of a ЦНАП point confirmed
+        barrier-free — the lower bound (0–1), e.g. from
+        :func:`analysis.barrier_free.coverage.barrier_free_share_by_hromada`; ``barrier_free_share`` stays NaN for
+        hromadas not given.
+    barrier_free_upper
+        Optional hromada code -> the upper bound of that share (accessible or unknown-status points,
+        ``barrier_free_share_by_hromada(coverage, "upper")``); ``barrier_free_share_upper`` stays NaN for
+        hromadas not given. Must not be below the lower bound.
     n_worst
         How many of the farthest settlements to name.
 
     Returns
     -------
     pandas.DataFrame
-        Columns :data:`RANKING_HEADERS` (ids), 1-based ``rank``. Hromadas whose ЦНАП norm could not be evaluated
+        Columns :data:`RANKING_HEADERS` (ids), 1-based ``rank`` (competition ranking: hromadas with the same
+        population outside the norm share a rank, e.g. 1, 2, 2, 4). Hromadas whose ЦНАП norm could not be evaluated
         (no ЦНАП points) come last with NaN figures.
     """
     reports = list(reports)
     if not reports:
         raise DataError("Немає громад для порівняння / No hromadas to rank.")
     barrier_free = dict(barrier_free or {})
-    for code, share in barrier_free.items():
+    upper = dict(barrier_free_upper or {})
+    for code, share in (*barrier_free.items(), *upper.items()):
         if share is not None and not (pd.isna(share) or 0.0 <= float(share) <= 1.0):
             raise DataError(f"Barrier-free share of {code} must be between 0 and 1; got {share!r}.")
+    for code, share in upper.items():
+        low = barrier_free.get(code)
+        if share is not None and low is not None and not pd.isna(share) and not pd.isna(low) and share < low - 1e-12:
+            raise DataError(f"Barrier-free share of {code}: the upper bound {share!r} is below the lower bound "
+                            f"{low!r}.")
     rows = []
     for report in reports:
         main = report.summary_for(norm_id)
@@ -197,6 +218,8 @@ def rank_hromadas(
             "centre_population_beyond_max": float(centre["population_uncovered"]) if centre_eval else np.nan,
             "barrier_free_share": float(barrier_free[report.code]) if barrier_free.get(report.code) is not None
             else np.nan,
+            "barrier_free_share_upper": float(upper[report.code]) if upper.get(report.code) is not None
+            else np.nan,
             "n_quality_flags": n_flags,
             "quality_flags_uk": flags_uk,
             "quality_flags_en": flags_en,
@@ -206,7 +229,10 @@ def rank_hromadas(
     table["n_uncovered_settlements"] = table["n_uncovered_settlements"].astype("Int64")
     table = table.sort_values(["population_uncovered", "share_uncovered", "code"], ascending=[False, False, True],
                               na_position="last", kind="stable").reset_index(drop=True)
-    table.insert(0, "rank", np.arange(1, len(table) + 1))
+    # equal figures share a rank (1, 2, 2, 4): competition ranking on the population outside the norm, the
+    # hromadas that could not be evaluated sharing the last one
+    rank = table["population_uncovered"].rank(method="min", ascending=False, na_option="bottom")
+    table.insert(0, "rank", rank.astype(int).to_numpy())
     return table[[c for c in RANKING_HEADERS if c in table.columns]]
 
 
@@ -224,7 +250,7 @@ def _for_language(table: pd.DataFrame, lang: str) -> pd.DataFrame:
     for column in ("mean_time_min", "median_time_min", "p90_time_min"):
         if column in frame:
             frame[column] = frame[column].round(1)
-    for column in ("share_covered", "share_uncovered", "barrier_free_share"):
+    for column in ("share_covered", "share_uncovered", "barrier_free_share", "barrier_free_share_upper"):
         if column in frame:
             frame[column] = frame[column].round(4)
     if "method" in frame and lang in ("uk", "en"):
