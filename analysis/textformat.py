@@ -5,9 +5,9 @@ One place for the conventions the dashboard, the HTML report, the CLI and the li
 * :func:`fmt_int` — whole numbers with a narrow no-break space between thousands (``39 049``; the Ukrainian
   standard, and unambiguous in English too — a comma would read as a decimal separator in Ukrainian);
 * :func:`fmt_num` / :func:`fmt_pct` — decimal comma in Ukrainian (``4,9``, ``53,8 %``), point in English;
-* :func:`plural` — the Ukrainian forms after a number (1 населений пункт, 2 населені пункти, 5 населених пунктів;
-  CLDR rules for ``uk``: *one* n%10=1 and n%100≠11, *few* n%10∈2..4 and n%100∉12..14, *many* otherwise) and the
-  English ones;
+* :func:`plural` — the Ukrainian forms after a number (1 населений пункт, 2 населені пункти, 5 населених пунктів)
+  and the English ones, by the CLDR rules Babel ships (the same rules as the dashboard's gettext catalogs'
+  ``Plural-Forms``);
 * :class:`Note` — a note written in both languages: a ``str`` (``"uk / en"``, so every consumer that takes text keeps
   working) that also knows each language (:func:`note_text` picks one for a page in that language).
 """
@@ -51,21 +51,26 @@ def fmt_pct(value: Any, lang: str = "uk", digits: int = 1) -> str:
     return "—" if number is None else f"{fmt_num(number * 100, lang, digits)} %"
 
 
+#: CLDR plural categories in the order of the forms each language's texts give (and of its gettext catalog's
+#: ``msgstr[i]``): Ukrainian one / few / many, English one / other. Ukrainian fractions (CLDR *other*) take the
+#: *few* form (1,5 кілометра).
+PLURAL_CATEGORIES: dict[str, tuple[str, ...]] = {"uk": ("one", "few", "many"), "en": ("one", "other")}
+
+
 def plural_form(n: Any, lang: str = "uk") -> int:
-    """Index of the plural form for ``n``: Ukrainian 0 one / 1 few / 2 many (fractions: few), English 0 / 1."""
+    """Index of the plural form for ``n`` (CLDR rules from Babel): Ukrainian 0 one / 1 few / 2 many (fractions:
+    few), English 0 one / 1 other; a missing ``n`` takes the last form."""
+    from babel import Locale
+
+    lang = lang if lang in PLURAL_CATEGORIES else "uk"
+    categories = PLURAL_CATEGORIES[lang]
     number = _finite(n)
     if number is None:
-        return 2 if lang == "uk" else 1
-    if lang != "uk":
-        return 0 if number == 1 else 1
-    if number != int(number):
-        return 1
-    k = abs(int(number))
-    if k % 10 == 1 and k % 100 != 11:
-        return 0
-    if 2 <= k % 10 <= 4 and not 12 <= k % 100 <= 14:
-        return 1
-    return 2
+        return len(categories) - 1
+    category = Locale.parse(lang).plural_form(abs(int(number)) if number == int(number) else abs(number))
+    if category in categories:
+        return categories.index(category)
+    return 1 if lang == "uk" else len(categories) - 1
 
 
 def plural(n: Any, forms: Sequence[str], lang: str = "uk") -> str:

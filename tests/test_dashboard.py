@@ -550,13 +550,6 @@ def test_upload_size_is_capped():
     assert "enableStaticServing = true" in config
 
 
-def test_every_label_exists_in_both_languages():
-    from dashboard.i18n import TEXT
-
-    assert set(TEXT["uk"]) == set(TEXT["en"])
-    assert all(TEXT["en"][k] for k in TEXT["en"])
-
-
 def test_helsinki_example_network_is_importable_and_flagged_as_elsewhere():
     at = start()
     at.switch_page("views/data.py").run()
