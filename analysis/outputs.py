@@ -80,12 +80,50 @@ def restore_neutralized(table: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+def _temp_prefix(target: Path) -> str:
+    """``.<name>.<pid>.``: the temporary files of a write carry the writing process's id."""
+    return f".{target.name}.{os.getpid()}."
+
+
+def sweep_stale_temporaries(target: str | os.PathLike) -> list[Path]:
+    """Remove the temporary files and folders a killed write of ``target`` left beside it (``.<name>.<pid>.*``
+    of a process that no longer runs; a kill -9 runs no cleanup). Returns what was removed."""
+    target = Path(target)
+    removed = []
+    if not target.parent.is_dir():
+        return removed
+    head = f".{target.name}."
+    for entry in target.parent.iterdir():
+        rest = entry.name[len(head):] if entry.name.startswith(head) else ""
+        pid = rest.split(".", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid() or _pid_alive(int(pid)):
+            continue
+        try:
+            shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
+            removed.append(entry)
+        except OSError:
+            pass
+    return removed
+
+
 @contextlib.contextmanager
 def atomic_path(target: str | os.PathLike, suffix: str | None = None) -> Iterator[Path]:
-    """Yield a temporary path beside ``target``; on success it replaces ``target``, on error it is removed."""
+    """Yield a temporary path beside ``target``; on success it replaces ``target``, on error it is removed (and
+    what an earlier, killed write left is swept first: :func:`sweep_stale_temporaries`)."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix or target.suffix, dir=target.parent)
+    sweep_stale_temporaries(target)
+    fd, tmp_name = tempfile.mkstemp(prefix=_temp_prefix(target), suffix=suffix or target.suffix, dir=target.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     tmp.unlink()  # writers (GDAL in particular) want to create the file themselves
@@ -102,7 +140,8 @@ def atomic_directory(target: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary directory beside ``target``; on success it replaces ``target`` as a whole."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    sweep_stale_temporaries(target)
+    tmp = Path(tempfile.mkdtemp(prefix=_temp_prefix(target), dir=target.parent))
     try:
         yield tmp
         if target.exists():

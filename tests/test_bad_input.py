@@ -7,6 +7,7 @@ one-line refusal — through the library, the CLI and (where it has its own path
 | 2 | CSV in UTF-16 with or without byte-order mark, in cp1251 | read correctly, the encoding named |
 | 3 | bytes no text encoding fits | refused, the encodings tried named |
 | 4 | XLSX with several sheets | the first read and named; another by name; an unknown name refused |
+| 5 | a write killed with SIGKILL (no cleanup can run) | its hidden temporary file is removed by the next write of that output; a running writer's is kept |
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ import sys
 
 import pandas as pd
 import pytest
+from conftest import REPO_ROOT
 
 from analysis.errors import DataError
 from analysis.sources.readers import decode_text, read_points
-from conftest import REPO_ROOT
 
 GOOD = "id;name;lon;lat\n1;Броди;25.14;50.08\n2;Підгірці;25.21;49.93\n"
 
@@ -196,3 +197,39 @@ def test_cli_quiet_anywhere_notes_printed_and_no_empty_progress(tmp_path):
                            "--destinations", str(destinations), "--out", str(tmp_path / "p.csv")],
                           cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
     assert loud.returncode == 0 and "0%" not in loud.stderr
+
+
+# ---------------------------------------------------------------------------------------------------- row 5
+def test_temporary_file_of_a_killed_write_is_swept_by_the_next_write(tmp_path):
+    import os
+    import signal
+    import time
+
+    from analysis.outputs import write_csv
+
+    target = tmp_path / "travel_times.csv"
+    writer = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time\n"
+        "from analysis.outputs import atomic_path\n"
+        f"with atomic_path({str(target)!r}) as tmp:\n"
+        "    tmp.write_text('half written')\n"
+        "    print('writing', flush=True)\n"
+        "    time.sleep(60)\n")], cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        assert writer.stdout.readline().strip() == "writing"
+        left = [p for p in tmp_path.iterdir() if p.name.startswith(".travel_times.csv.")]
+        assert len(left) == 1 and f".{writer.pid}." in left[0].name
+        # a second process writing the same output while the first runs keeps its file
+        write_csv(pd.DataFrame({"a": [1]}), target)
+        assert left[0].exists()
+        os.kill(writer.pid, signal.SIGKILL)
+        writer.wait(timeout=30)
+    finally:
+        if writer.poll() is None:
+            writer.kill()
+    assert left[0].exists()  # SIGKILL: nothing could clean up
+    time.sleep(0.1)
+    write_csv(pd.DataFrame({"a": [2]}), target)
+    assert not left[0].exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["travel_times.csv"]
+    assert pd.read_csv(target, encoding="utf-8-sig")["a"].tolist() == [2]
