@@ -611,7 +611,7 @@ def test_coverage_bounds_equal_an_independent_computation():
     assert uk == ("Безбар'єрну точку в межах норми мають від 1\u202f050 до 1\u202f650 мешканців (14,5 % – 22,8 %): "
                   "для 2 точок статус невідомий (з них для 1 джерела суперечать) — потрібне обстеження.")
     assert en == ("Between 1\u202f050 and 1\u202f650 residents (14.5 % – 22.8 %) have a barrier-free point within the "
-                  "norm: status unknown for 2 point(s) (1 of them: sources disagree) — survey needed.")
+                  "norm: status unknown for 2 points (1 of them: sources disagree) — survey needed.")
 
 
 def test_all_points_unknown_give_lower_bound_zero_and_upper_bound_everyone_reached():

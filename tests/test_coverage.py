@@ -3,7 +3,6 @@ invariants on random synthetic hromadas, gap lists and data-quality flags."""
 
 from __future__ import annotations
 
-
 import geopandas as gpd
 import numpy as np
 import pandas as pd

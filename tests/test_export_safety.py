@@ -76,8 +76,8 @@ def test_xlsx_and_csv_exports_hold_no_formulas(tmp_path):
 
 
 def test_dashboard_xlsx_download_holds_no_formulas(tmp_path):
-    from dashboard.exports import _clean
     from analysis.reporting.compare import export_ranking, rank_hromadas
+    from dashboard.exports import _clean
 
     report = analyse_hromada(_hostile_bundle())
     report.name_uk = report.name_en = "=HYPERLINK(\"x\")"

@@ -1,6 +1,7 @@
-"""The dashboard's gettext catalogs (dashboard/locale/*/LC_MESSAGES/dashboard.po): complete, consistent across
-languages, plural forms by the language's rules, no English in the Ukrainian texts, and every key the code asks for
-present. Independent figures: the PO files read with Babel directly, the Ukrainian forms by hand."""
+"""The product's gettext catalogs (analysis/locale/*/LC_MESSAGES/hromada_access.po: the dashboard's labels and the
+library's): complete, consistent across languages, plural forms by the language's rules, no English in the Ukrainian
+texts, every key the code asks for present, and the library's label tables read from them. Independent figures: the
+PO files read with Babel directly, the Ukrainian forms by hand."""
 
 from __future__ import annotations
 
@@ -90,14 +91,56 @@ def test_no_english_in_the_ukrainian_texts():
     for key, forms in _entries("uk").items():
         for form in forms:
             text = re.sub(r"\{[^}]*\}", "", form)
+            text = re.sub(r"[\w:]+=[\w:|]+", "", text)  # OSM tags (wheelchair=yes) are data, not English
             assert re.search("[а-яіїєґА-ЯІЇЄҐ]", text), key
             assert set(re.findall(r"[A-Za-z]{4,}", text)) <= LATIN_ALLOWED, (key, form)
 
 
-def test_every_key_the_dashboard_asks_for_is_in_the_catalogs():
+def test_every_key_the_code_asks_for_is_in_the_catalogs():
     keys = set(_entries("uk"))
     asked = set()
-    for path in (REPO_ROOT / "dashboard").rglob("*.py"):
-        asked |= set(re.findall(r"""\btr\(\s*["']([a-z0-9_]+)["']\s*[,)]""", path.read_text(encoding="utf-8")))
-    assert len(asked) > 150
+    for folder in ("dashboard", "analysis"):
+        for path in (REPO_ROOT / folder).rglob("*.py"):
+            source = path.read_text(encoding="utf-8")
+            asked |= set(re.findall(r"""\b(?:tr|text|labels|note)\(\s*["']([a-z0-9_.]+)["']\s*[,)]""", source))
+    assert len(asked) > 180
     assert asked - keys == set()
+
+
+def test_library_label_tables_come_from_the_catalogs():
+    from analysis.barrier_free.checklist import CHECKLIST
+    from analysis.barrier_free.status import RULES, STATUS_LABELS
+    from analysis.metrics.coverage import STATUS_LABELS as NORM_STATUS_LABELS
+    from analysis.metrics.quality import FLAG_DEFINITIONS
+    from analysis.reporting.compare import RANKING_HEADERS
+    from analysis.routing.results import REASON_LABELS
+
+    uk, en = _entries("uk"), _entries("en")
+    assert STATUS_LABELS["unknown"] == {"uk": uk["bf.status.unknown"][0], "en": en["bf.status.unknown"][0]}
+    assert all(RULES[rule]["uk"] == uk[f"bf.rule.{rule}"][0] for rule in RULES)
+    assert all((item.label_uk, item.label_en) == (uk[f"bf.item.{item.id}"][0], en[f"bf.item.{item.id}"][0])
+               for item in CHECKLIST)
+    assert NORM_STATUS_LABELS["met"]["en"] == en["coverage.status.met"][0]
+    assert all(FLAG_DEFINITIONS[f][1:] == (uk[f"quality.flag.{f}"][0], en[f"quality.flag.{f}"][0])
+               for f in FLAG_DEFINITIONS)
+    assert RANKING_HEADERS["rank"] == (uk["ranking.header.rank"][0], en["ranking.header.rank"][0])
+    assert all(REASON_LABELS[r] == (uk[f"reason.{r}"][0], en[f"reason.{r}"][0]) for r in REASON_LABELS)
+
+
+def test_library_sentences_take_the_plural_form_of_their_count():
+    from analysis.barrier_free.coverage import reach_sentence
+
+    row = {"population_covered_accessible": 100.0, "population_covered_if_unknown_accessible": 201.0,
+           "population": 400.0, "population_covered_all": 300.0, "n_unknown": 1, "n_disagree": 1, "n_points": 3}
+    assert reach_sentence(row, "uk") == ("Безбар'єрну точку в межах норми мають від 100 до 201 мешканця "
+                                         "(25,0 % – 50,2 %): для 1 точки статус невідомий (з них для 1 джерела "
+                                         "суперечать) — потрібне обстеження.")
+    assert reach_sentence(row, "en") == ("Between 100 and 201 residents (25.0 % – 50.2 %) have a barrier-free point "
+                                         "within the norm: status unknown for 1 point (1 of them: sources disagree) "
+                                         "— survey needed.")
+    known = dict(row, population_covered_if_unknown_accessible=22.0, n_unknown=0, n_disagree=0,
+                 population_covered_accessible=22.0)
+    assert reach_sentence(known, "uk") == "Безбар'єрну точку в межах норми мають 22 мешканці (5,5 %)."
+    assert reach_sentence(dict(known, population_covered_accessible=1.0,
+                               population_covered_if_unknown_accessible=1.0), "uk") == (
+        "Безбар'єрну точку в межах норми має 1 мешканець (0,2 %).")

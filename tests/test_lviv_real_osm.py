@@ -9,12 +9,12 @@ import numpy as np
 import pyproj
 import pytest
 import shapely
+from conftest import shared_data_root
 from routing_reference import assert_matrix_equals_reference, reference_graph
 
 from analysis.routing.router import Router
 from analysis.routing.snap import DEFAULT_MIN_COMPONENT_NODES, snap_candidates
 from analysis.sources.osm_import import read_osm
-from conftest import shared_data_root
 
 
 @pytest.fixture(scope="module")

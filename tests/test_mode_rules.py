@@ -10,13 +10,13 @@ import geopandas as gpd
 import numpy as np
 import pyproj
 import pytest
+from conftest import FIXTURES
 
 from analysis.network.profiles import DRIVE, WALK
 from analysis.network.tags import maxspeed_value_kmh
 from analysis.routing.results import REASON_SNAP_TOO_FAR
 from analysis.routing.router import Router
 from analysis.sources.osm_import import read_osm
-from conftest import FIXTURES
 
 GEOD = pyproj.Geod(ellps="WGS84")
 

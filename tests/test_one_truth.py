@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import pytest
+from conftest import REPO_ROOT, shared_data_root
 
 from analysis import (
     DEFAULT_NORMS,
@@ -32,7 +33,6 @@ from analysis import (
 )
 from analysis.sources.extracts import save_extract
 from analysis.sources.synthetic import road_grid
-from conftest import REPO_ROOT, shared_data_root
 
 DEMO_CODES = ("UA46040010000033885", "UA26080030000014307", "UA63060010000015783")
 LVIV_CODES = ("UA46060250000025047", "UA46060430000091455")  # Львівська, Солонківська

@@ -13,6 +13,7 @@ import pytest
 
 from analysis.metrics.quality import data_quality
 from analysis.sources.packs import load_demo_pack
+from analysis.sources.places import settlements_from_table
 from analysis.sources.population import (
     SOURCE_RESCALED_2022,
     SOURCE_UKRSTAT_2022,
@@ -21,7 +22,6 @@ from analysis.sources.population import (
     read_population_2022,
     rescale_to_2022,
 )
-from analysis.sources.places import settlements_from_table
 
 PACKS = ["UA46040010000033885", "UA26080030000014307", "UA63060010000015783"]
 BRODY = PACKS[0]

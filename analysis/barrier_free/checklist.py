@@ -7,15 +7,13 @@ from typing import Iterable
 
 import pandas as pd
 
+from analysis.i18n import label_table, labels
+
 #: Survey answers and their labels (the XLSX drop-down offers these).
 ANSWERS: tuple[str, ...] = ("yes", "no", "unknown")
 
 
-ANSWER_LABELS: dict[str, dict[str, str]] = {
-    "yes": {"uk": "так", "en": "yes"},
-    "no": {"uk": "ні", "en": "no"},
-    "unknown": {"uk": "невідомо", "en": "unknown"},
-}
+ANSWER_LABELS: dict[str, dict[str, str]] = label_table("bf.answer", ANSWERS)
 
 
 _ANSWER_TOKENS: dict[str, str] = {
@@ -78,79 +76,54 @@ class ChecklistItem:
         return self.label_uk if lang == "uk" else self.label_en
 
 
+def _item(id: str, norm: str, **fields) -> ChecklistItem:
+    """A checklist item whose question and hint come from the catalogs (``bf.item.<id>``, ``bf.item.<id>.hint``)."""
+    label, hint = labels(f"bf.item.{id}"), labels(f"bf.item.{id}.hint")
+    return ChecklistItem(id=id, label_uk=label["uk"], label_en=label["en"], norm=norm, hint_uk=hint["uk"],
+                         hint_en=hint["en"], **fields)
+
+
 #: The barrier-free checklist (ДБН В.2.2-40:2018; CMU Resolution 537 of 2021) — the one table of items.
 CHECKLIST: tuple[ChecklistItem, ...] = (
-    ChecklistItem(
+    _item(
         id="entrance_step_free",
-        label_uk="Вхід без сходинок або з пандусом (підйомником)",
-        label_en="Step-free entrance, or a ramp (lift) at the entrance",
         norm=f"{_DBN}: вхідна група, пандуси; {_CMU_537}",
         key=True,
         osm_tags=("wheelchair", "ramp", "ramp:wheelchair"),
         registry_flag="pandus",
-        hint_uk="«так», якщо людина на кріслі колісному може потрапити всередину без сторонньої допомоги.",
-        hint_en="'yes' if a wheelchair user can get in without help.",
     ),
-    ChecklistItem(
+    _item(
         id="ramp_slope",
-        label_uk="Ухил зовнішнього пандуса не більше 8 % (1:12)",
-        label_en="Outdoor ramp slope at most 8 % (1:12)",
         norm=f"{_DBN}: пандуси (ухил відкритого пандуса ≤ 8 %)",
-        hint_uk="8 % = 8 см підйому на 1 м довжини. Якщо вхід без перепаду висот і пандус не потрібен — «так».",
-        hint_en="8 % = 8 cm of rise per 1 m of length. If the entrance is level and needs no ramp, answer 'yes'.",
     ),
-    ChecklistItem(
+    _item(
         id="ramp_landings",
-        label_uk="Горизонтальна площадка після кожного підйому пандуса не вище 0,8 м",
-        label_en="Level landing after every ramp rise of at most 0.8 m",
         norm=f"{_DBN}: пандуси (висота одного підйому ≤ 0,8 м, далі горизонтальна площадка)",
-        hint_uk="Якщо пандус не потрібен або загальний підйом менший за 0,8 м — «так».",
-        hint_en="If no ramp is needed or the total rise is below 0.8 m, answer 'yes'.",
     ),
-    ChecklistItem(
+    _item(
         id="handrails",
-        label_uk="Поручні з обох боків пандуса/сходів на висоті 0,7 м і 0,9 м",
-        label_en="Handrails on both sides of the ramp/stairs at 0.7 m and 0.9 m",
         norm=f"{_DBN}: поручні (двобічна огорожа з поручнями на висоті 0,7 і 0,9 м)",
-        hint_uk="Якщо ні пандуса, ні сходів біля входу немає — «так».",
-        hint_en="If there is neither a ramp nor stairs at the entrance, answer 'yes'.",
     ),
-    ChecklistItem(
+    _item(
         id="door_width",
-        label_uk="Ширина дверного отвору входу в світлі не менше 0,9 м",
-        label_en="Entrance door clear width at least 0.9 m",
         norm=f"{_DBN}: вхідна група (ширина дверного отвору в світлі ≥ 0,9 м)",
         osm_tags=("wheelchair", "door:width", "width"),
-        hint_uk="Міряйте найвужче місце відчиненого дверного отвору (для двостулкових — одну стулку).",
-        hint_en="Measure the narrowest point of the open doorway (one leaf of a double door).",
     ),
-    ChecklistItem(
+    _item(
         id="accessible_wc",
-        label_uk="Облаштована вбиральня для осіб з інвалідністю",
-        label_en="Accessible toilet (WC) for persons with disabilities",
         norm=f"{_DBN}: санітарно-гігієнічні приміщення; {_CMU_537}",
         key=True,
         osm_tags=("toilets:wheelchair",),
         registry_flag="dis_sanit",
-        hint_uk="Кабіна, в яку заїжджає крісло колісне, з поручнями біля унітаза.",
-        hint_en="A cubicle a wheelchair fits into, with grab rails beside the toilet.",
     ),
-    ChecklistItem(
+    _item(
         id="accessible_parking",
-        label_uk="Місце (місця) для автомобілів осіб з інвалідністю біля входу",
-        label_en="Accessible parking space(s) near the entrance",
         norm=f"{_DBN}: паркування (місця для транспорту осіб з інвалідністю); {_CMU_537}",
-        hint_uk="Позначене місце шириною для крісла колісного, близько до входу.",
-        hint_en="A marked space wide enough for a wheelchair, close to the entrance.",
     ),
-    ChecklistItem(
+    _item(
         id="tactile_braille",
-        label_uk="Тактильні смуги/покажчики та інформація шрифтом Брайля",
-        label_en="Tactile guidance and Braille information",
         norm=f"{_DBN}: тактильні покажчики, інформація шрифтом Брайля; {_CMU_537}",
         registry_flag="braille_mat",
-        hint_uk="Тактильна смуга до входу/стійки адміністратора і таблички шрифтом Брайля.",
-        hint_en="A tactile strip to the entrance/front desk and signs in Braille.",
     ),
 )
 

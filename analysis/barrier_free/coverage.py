@@ -47,27 +47,23 @@ from analysis.barrier_free.status import (
     disagree_mask,
 )
 from analysis.errors import DataError
+from analysis.i18n import label_table, text
 from analysis.metrics.coverage import meeting_pairs
 from analysis.metrics.norms import DEFAULT_NORMS, Norm, get_norm
 from analysis.network.graph import RoadNetwork
 from analysis.routing.estimate import DEFAULT_CIRCUITY, ESTIMATE_LABEL_EN, ESTIMATE_LABEL_UK
 from analysis.routing.router import router_for
 from analysis.routing.snap import DEFAULT_MAX_SNAP_M, DEFAULT_MIN_COMPONENT_NODES
+from analysis.textformat import fmt_int, fmt_num, fmt_pct
 
-#: Label of every "if unknown-status points were accessible" (upper-bound) figure.
-UPPER_BOUND_LABEL_EN = ("upper bound: if every point of unknown status (sources disagreeing included) were "
-                        "accessible")
-
-
-UPPER_BOUND_LABEL_UK = ("верхня межа: якби всі точки з невідомим статусом (зокрема ті, де джерела суперечать) були "
-                        "доступними")
+#: Label of every "if unknown-status points were accessible" (upper-bound) figure (catalog key ``bf.bound.upper``).
+UPPER_BOUND_LABEL_EN = text("bf.bound.upper", "en")
+UPPER_BOUND_LABEL_UK = text("bf.bound.upper", "uk")
 
 
-#: Label of every "accessible points only" (lower-bound) figure.
-LOWER_BOUND_LABEL_EN = "lower bound: points confirmed accessible only"
-
-
-LOWER_BOUND_LABEL_UK = "нижня межа: лише точки з підтвердженою доступністю"
+#: Label of every "accessible points only" (lower-bound) figure (catalog key ``bf.bound.lower``).
+LOWER_BOUND_LABEL_EN = text("bf.bound.lower", "en")
+LOWER_BOUND_LABEL_UK = text("bf.bound.lower", "uk")
 
 
 #: Point sets routed to: suffix -> statuses counted as accessible (None = every point).
@@ -82,16 +78,7 @@ _POINT_SETS: dict[str, tuple[str, ...] | None] = {
 REACH_CLASSES: tuple[str, ...] = ("accessible", "unknown", "known_barrier", "no_point")
 
 
-REACH_LABELS: dict[str, dict[str, str]] = {
-    "accessible": {"uk": "безбар'єрна точка в межах норми",
-                   "en": "barrier-free point within the norm"},
-    "unknown": {"uk": "невідомо: у межах норми лише точки з невідомим статусом — потрібне обстеження",
-                "en": "unknown: only points of unknown status within the norm — survey needed"},
-    "known_barrier": {"uk": "у межах норми лише точки з відомими бар'єрами",
-                      "en": "only points with known barriers within the norm"},
-    "no_point": {"uk": "жодної точки в межах норми",
-                 "en": "no point within the norm"},
-}
+REACH_LABELS: dict[str, dict[str, str]] = label_table("bf.reach", REACH_CLASSES)
 
 
 @dataclass
@@ -216,8 +203,8 @@ def barrier_free_coverage(
     notes_uk: list[str] = []
     method = router.method
     if method == "estimated":
-        notes.append(f"{ESTIMATE_LABEL_EN}: straight line x {router.circuity:g}")
-        notes_uk.append(f"{ESTIMATE_LABEL_UK}: відстань по прямій × {router.circuity:g}".replace(".", ","))
+        for lang, target, label in (("en", notes, ESTIMATE_LABEL_EN), ("uk", notes_uk, ESTIMATE_LABEL_UK)):
+            target.append(text("bf.note.estimated", lang, label=label, circuity=fmt_num(router.circuity, lang, 2)))
     matrix = router.matrix(table, points, limit_min=norm.search_limit_min) if len(points) else None
     status = points["barrier_free_status"].to_numpy(dtype=object)
     ids = table["id"].astype("string")
@@ -243,15 +230,14 @@ def barrier_free_coverage(
         index=table.index, dtype="string")
     table["barrier_free_gap"] = table["within_norm_all"] & ~lower
     table["barrier_free_gap_if_unknown_accessible"] = table["within_norm_all"] & ~upper
-    notes.append(f"*_accessible, barrier_free_share: {LOWER_BOUND_LABEL_EN}")
-    notes_uk.append(LOWER_BOUND_LABEL_UK[0].upper() + LOWER_BOUND_LABEL_UK[1:] + ".")
-    notes.append(f"*_if_unknown_accessible: {UPPER_BOUND_LABEL_EN}")
-    notes_uk.append(UPPER_BOUND_LABEL_UK[0].upper() + UPPER_BOUND_LABEL_UK[1:] + ".")
+    for key in ("bf.note.lower", "bf.note.upper"):
+        notes.append(text(key, "en"))
+        notes_uk.append(text(key, "uk"))
     population = pd.to_numeric(table["population"], errors="coerce")
     if population.isna().any():
         missing = int(population.isna().sum())
-        notes.append(f"Population unknown for {missing} settlement(s); counted as 0.")
-        notes_uk.append(f"Населення невідоме для {missing} населених пунктів; пораховано як 0.")
+        notes.append(text("bf.note.population_unknown", "en", n=missing))
+        notes_uk.append(text("bf.note.population_unknown", "uk", n=missing))
 
     hromadas = _hromada_table(table, population.fillna(0.0), points, hromada_column)
     hromadas["norm_id"] = norm.id
@@ -347,19 +333,6 @@ def barrier_free_share_by_hromada(coverage: BarrierFreeCoverage, bound: str = "l
                                                                                 table[columns[bound]])}
 
 
-def _int_text(value: float) -> str:
-    """A whole number with a thin space between thousands (as the dashboard writes it)."""
-    return f"{value:,.0f}".replace(",", "\u202f")
-
-
-def _pct_text(value: float, lang: str) -> str:
-    """A share as a percentage with one decimal (decimal comma in Ukrainian)."""
-    if not np.isfinite(value):
-        return "—"
-    text = f"{value * 100:.1f}"
-    return (text.replace(".", ",") if lang == "uk" else text) + " %"
-
-
 def reach_sentence(row: Mapping[str, Any], lang: str = "uk") -> str:
     """One sentence on the barrier-free reach of a hromada row of :attr:`BarrierFreeCoverage.hromadas`, in
     Ukrainian (``"uk"``) or English (``"en"``).
@@ -375,34 +348,21 @@ def reach_sentence(row: Mapping[str, Any], lang: str = "uk") -> str:
     n_points = int(row["n_points"]) if pd.notna(row.get("n_points")) else None
 
     def pct(value: float) -> str:
-        return _pct_text(value / total if total > 0 else float("nan"), lang)
+        return fmt_pct(value / total if total > 0 else float("nan"), lang)
 
-    uk = lang == "uk"
     if n_points == 0:
-        return ("Точок цього виду немає: у межах норми — нікого." if uk
-                else "No points of this kind: nobody is within the norm.")
+        return text("bf.sentence.no_points", lang)
+    survey = ""
     if n_unknown:
-        survey = (f"для {n_unknown} точок статус невідомий" if uk else f"status unknown for {n_unknown} point(s)")
+        survey = text("bf.sentence.survey", lang, n=n_unknown)
         if n_disagree:
-            survey += (f" (з них для {n_disagree} джерела суперечать)" if uk
-                       else f" ({n_disagree} of them: sources disagree)")
-        survey += " — потрібне обстеження" if uk else " — survey needed"
-    else:
-        survey = ""
+            survey += text("bf.sentence.disagree", lang, n=n_disagree)
+        survey += text("bf.sentence.survey_needed", lang)
     if lower == upper and not n_unknown:
         if lower == 0:
-            return (f"Жодна точка в межах норми не доступна для людей на кріслі колісному: {_int_text(covered)} "
-                    f"мешканців мають у межах норми лише точки з відомими бар'єрами." if uk
-                    else f"No point within the norm is wheelchair-accessible: {_int_text(covered)} residents have "
-                         f"only points with known barriers within the norm.")
-        return (f"Безбар'єрну точку в межах норми мають {_int_text(lower)} мешканців ({pct(lower)})." if uk
-                else f"{_int_text(lower)} residents ({pct(lower)}) have a barrier-free point within the norm.")
+            return text("bf.sentence.none_accessible", lang, n=int(covered))
+        return text("bf.sentence.known", lang, n=int(lower), pct=pct(lower))
     if lower == upper:
-        return (f"Безбар'єрну точку в межах норми мають {_int_text(lower)} мешканців ({pct(lower)}); "
-                f"{survey}, але на ці цифри вони не впливають." if uk
-                else f"{_int_text(lower)} residents ({pct(lower)}) have a barrier-free point within the norm; "
-                     f"{survey}, but it does not change these figures.")
-    return (f"Безбар'єрну точку в межах норми мають від {_int_text(lower)} до {_int_text(upper)} мешканців "
-            f"({pct(lower)} – {pct(upper)}): {survey}." if uk
-            else f"Between {_int_text(lower)} and {_int_text(upper)} residents ({pct(lower)} – {pct(upper)}) have a "
-                 f"barrier-free point within the norm: {survey}.")
+        return text("bf.sentence.known_unaffected", lang, n=int(lower), pct=pct(lower), survey=survey)
+    return text("bf.sentence.between", lang, lower=fmt_int(lower), n=int(upper), pct_lower=pct(lower),
+                pct_upper=pct(upper), survey=survey)

@@ -128,6 +128,7 @@ from analysis.barrier_free.checklist import (
     REGISTRY_VERDICT_FLAG,
 )
 from analysis.errors import DataError
+from analysis.i18n import label_table, labels
 
 # ============================================================================================== vocabulary
 #: Wheelchair-access statuses (``barrier_free_status``), best first.
@@ -135,12 +136,7 @@ STATUSES: tuple[str, ...] = ("accessible", "partly", "not_accessible", "unknown"
 
 
 #: The one mapping of status -> UA/EN labels.
-STATUS_LABELS: dict[str, dict[str, str]] = {
-    "accessible": {"uk": "доступний", "en": "accessible"},
-    "partly": {"uk": "частково доступний", "en": "partly accessible"},
-    "not_accessible": {"uk": "недоступний", "en": "not accessible"},
-    "unknown": {"uk": "невідомо", "en": "unknown"},
-}
+STATUS_LABELS: dict[str, dict[str, str]] = label_table("bf.status", STATUSES)
 
 
 #: Rule id of an unsettled contradiction (status ``unknown``, shown with :data:`DISAGREE_LABELS`).
@@ -148,10 +144,7 @@ DISAGREE_RULE = "sources_disagree"
 
 
 #: Label of a point of status ``unknown`` whose sources disagree.
-DISAGREE_LABELS: dict[str, str] = {
-    "uk": "невідомо: джерела суперечать — потрібне обстеження",
-    "en": "unknown: sources disagree — survey needed",
-}
+DISAGREE_LABELS: dict[str, str] = labels("bf.disagree")
 
 
 #: Statuses whose points count towards the lower bound of the population reached (confirmed accessible).
@@ -176,55 +169,14 @@ OTHER_ITEMS: tuple[str, ...] = tuple(item for item in ITEM_IDS if item not in WH
 CHECKLIST_STATUSES: tuple[str, ...] = ("complete", "partial", "not_met", "unknown")
 
 
-CHECKLIST_LABELS: dict[str, dict[str, str]] = {
-    "complete": {"uk": "увесь перелік виконано", "en": "full checklist met"},
-    "partial": {"uk": "перелік виконано частково", "en": "checklist partly met"},
-    "not_met": {"uk": "перелік не виконано", "en": "checklist not met"},
-    "unknown": {"uk": "перелік не підтверджено", "en": "checklist unconfirmed"},
-}
+CHECKLIST_LABELS: dict[str, dict[str, str]] = label_table("bf.checklist", CHECKLIST_STATUSES)
 
 
 #: Wheelchair-status rules: id -> UA/EN description (the ids are the values of ``barrier_free_rule``).
-RULES: dict[str, dict[str, str]] = {
-    DISAGREE_RULE: {
-        "uk": "джерела суперечать щодо входу або вбиральні (напр. реєстр: «умови для осіб з інвалідністю» = 1, "
-              "пандус = 0), обстеження ще не було → невідомо, потрібне обстеження",
-        "en": "sources contradict each other about the entrance or the WC (e.g. registry 'adapted for persons with "
-              "disabilities' = 1 but ramp = 0), not yet surveyed → unknown, survey needed",
-    },
-    "entrance_no": {
-        "uk": "вхід без сходинок/пандус: «ні» (OSM, реєстр або обстеження) → недоступний",
-        "en": "step-free entrance is 'no' (OSM, registry or survey) → not accessible",
-    },
-    "all_key_yes": {
-        "uk": "вхід і вбиральня «так», жодного «ні» щодо крісла колісного → доступний (Брайль і паркування "
-              "впливають лише на повний перелік)",
-        "en": "entrance and WC 'yes', no wheelchair item 'no' → accessible (Braille and parking affect only the "
-              "full checklist)",
-    },
-    "osm_wheelchair_yes": {
-        "uk": "OSM wheelchair=yes і жодного «ні» щодо крісла колісного → доступний",
-        "en": "OSM wheelchair=yes and no wheelchair item 'no' → accessible",
-    },
-    "partial_evidence": {
-        "uk": "можна потрапити всередину, але є відомий бар'єр (напр. немає облаштованої вбиральні, вузькі двері) "
-              "або OSM wheelchair=limited → частково доступний",
-        "en": "one can get in, but there is a known barrier (e.g. no accessible WC, a narrow door) or OSM "
-              "wheelchair=limited → partly accessible",
-    },
-    "positive_unconfirmed": {
-        "uk": "є позитивні дані, але вхід і вбиральню не підтверджено → невідомо (потрібне обстеження)",
-        "en": "some positive evidence, but entrance and WC unconfirmed → unknown (survey needed)",
-    },
-    "negative_evidence_only": {
-        "uk": "лише негативні дані щодо крісла колісного → недоступний",
-        "en": "only negative wheelchair evidence → not accessible",
-    },
-    "no_evidence": {
-        "uk": "немає даних щодо крісла колісного → невідомо (не вважається ні доступним, ні недоступним)",
-        "en": "no wheelchair evidence → unknown (counted neither as accessible nor as not accessible)",
-    },
-}
+RULES: dict[str, dict[str, str]] = label_table("bf.rule", (
+    DISAGREE_RULE, "entrance_no", "all_key_yes", "osm_wheelchair_yes", "partial_evidence", "positive_unconfirmed",
+    "negative_evidence_only", "no_evidence",
+))
 
 
 def status_label(status: str, lang: str = "uk") -> str:

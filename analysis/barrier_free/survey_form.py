@@ -14,20 +14,14 @@ import pandas as pd
 from analysis.barrier_free.checklist import ANSWER_LABELS, ANSWERS, CHECKLIST, ITEM_IDS, checklist_table
 from analysis.barrier_free.status import STATUSES, _assessed, _missing, status_label
 from analysis.errors import DataError
+from analysis.i18n import text
 
 #: Non-item fields of the survey form: id -> (UA, EN header text). ``*`` fields are read back by read_survey.
 FORM_FIELDS: dict[str, tuple[str, str]] = {
-    "point_id": ("Ідентифікатор точки", "Point id"),
-    "name": ("Назва", "Name"),
-    "category": ("Тип послуги", "Service type"),
-    "address": ("Адреса або населений пункт", "Address or settlement"),
-    "lon": ("Довгота", "Longitude"),
-    "lat": ("Широта", "Latitude"),
-    "current_status": ("Поточний статус", "Current status"),
-    "current_evidence": ("Наявні дані", "Current evidence"),
-    "survey_date": ("Дата обстеження (РРРР-ММ-ДД)", "Survey date (YYYY-MM-DD)"),
-    "surveyor": ("Хто обстежував", "Surveyor"),
-    "notes": ("Примітки", "Notes"),
+    field: (text(f"survey.field.{field}", "uk"), text(f"survey.field.{field}", "en")) for field in (
+        "point_id", "name", "category", "address", "lon", "lat", "current_status", "current_evidence",
+        "survey_date", "surveyor", "notes",
+    )
 }
 
 
@@ -135,26 +129,9 @@ def _instructions(lang: str) -> list[list[str]]:
     answers = {
         "uk": "так / ні / невідомо", "en": "yes / no / unknown", "both": "так / yes, ні / no, невідомо / unknown",
     }[lang]
-    lines_uk = [
-        "Анкета обстеження безбар'єрності точок надання послуг",
-        "1. Заповніть аркуш з обстеженням: один рядок — одна точка. Не змінюйте стовпці з ідентифікатором і заголовки "
-        "(машинний код у квадратних дужках у кінці заголовка).",
-        f"2. Для кожного пункту виберіть зі списку: {answers}. «Невідомо» — якщо не вдалося перевірити.",
-        "3. Обов'язково вкажіть дату обстеження (РРРР-ММ-ДД) та хто обстежував. Рядки без відповідей не враховуються.",
-        "4. Нове обстеження заміняє старіші дані (OSM, реєстр ЦНАП) для пунктів, на які дано відповідь «так» чи «ні».",
-        "5. Статус: «ні» щодо входу → недоступний; «так» щодо входу і вбиральні та жодного «ні» → доступний; "
-        "інакше — частково доступний. «Невідомо» ніколи не вважається доступним.",
-    ]
-    lines_en = [
-        "Barrier-free survey of service points",
-        "1. Fill in the survey sheet: one row per point. Do not change the id column or the headers (the machine code "
-        "in square brackets at the end of each header).",
-        f"2. For each item choose from the list: {answers}. 'Unknown' if you could not check it.",
-        "3. Always give the survey date (YYYY-MM-DD) and the surveyor. Rows without answers are ignored.",
-        "4. A new survey replaces older data (OSM, ЦНАП registry) for every item answered 'yes' or 'no'.",
-        "5. Status: entrance 'no' → not accessible; entrance and WC 'yes' and no 'no' → accessible; otherwise partly "
-        "accessible. 'Unknown' is never counted as accessible.",
-    ]
+    keys = ("title", "1", "2", "3", "4", "5", "6")
+    lines_uk = [text(f"survey.instructions.{key}", "uk", answers=answers) for key in keys]
+    lines_en = [text(f"survey.instructions.{key}", "en", answers=answers) for key in keys]
     if lang == "uk":
         return [[line] for line in lines_uk]
     if lang == "en":

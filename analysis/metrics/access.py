@@ -21,12 +21,13 @@ import geopandas as gpd
 import pandas as pd
 
 from analysis.errors import DataError
+from analysis.i18n import labels, note, text
 from analysis.network.graph import RoadNetwork
 from analysis.routing.estimate import DEFAULT_CIRCUITY, ESTIMATE_LABEL_EN, ESTIMATE_LABEL_UK
 from analysis.routing.results import REASON_SNAP_TOO_FAR, observed_circuity
 from analysis.routing.router import router_for
 from analysis.routing.snap import DEFAULT_MAX_SNAP_M, DEFAULT_MIN_COMPONENT_NODES
-from analysis.textformat import Note, fmt_int, fmt_num, plural
+from analysis.textformat import Note, fmt_int, fmt_num
 
 #: Columns copied from the per-group result into the wide settlements table.
 WIDE_COLUMNS = ("travel_time_min", "total_distance_km", "destination_id", "reachable")
@@ -55,12 +56,11 @@ class AccessResult:
     def method_label(self) -> dict[str, str]:
         """What the figures are: network-routed or estimated (UA/EN), for legends and exports."""
         if self.estimated:
-            return {"uk": f"{ESTIMATE_LABEL_UK} (коеф. звивистості {self.circuity:g})",
-                    "en": f"{ESTIMATE_LABEL_EN} (circuity factor {self.circuity:g})"}
+            return {lang: text("access.method.estimated", lang, label=label, circuity=fmt_num(self.circuity, lang, 2))
+                    for lang, label in (("uk", ESTIMATE_LABEL_UK), ("en", ESTIMATE_LABEL_EN))}
         if "synthetic" in self.network_source.lower():
-            return {"uk": "за СИНТЕТИЧНОЮ дорожньою мережею (тест, не реальні дороги)",
-                    "en": "routed on a SYNTHETIC road network (test, not real roads)"}
-        return {"uk": "за дорожньою мережею OSM", "en": "routed on the OSM road network"}
+            return labels("access.method.synthetic")
+        return labels("access.method.network")
 
     def values(self) -> list[str]:
         return sorted(self.long[self.by].dropna().unique().tolist())
@@ -120,25 +120,17 @@ def compute_access(
     method = router.method
     if method == "estimated":
         used_circuity = router.circuity
-        notes.append(Note(f"{ESTIMATE_LABEL_UK}: пряма × {fmt_num(router.circuity, 'uk', 2)}",
-                          f"{ESTIMATE_LABEL_EN}: straight line × {fmt_num(router.circuity, 'en', 2)}"))
+        notes.append(Note(*(text("access.note.estimated", lang, label=label, circuity=fmt_num(router.circuity, lang, 2))
+                            for lang, label in (("uk", ESTIMATE_LABEL_UK), ("en", ESTIMATE_LABEL_EN)))))
     else:
         used_circuity = observed_circuity(long)
         first = long.drop_duplicates("origin_id")
         n_far = int((first["unreachable_reason"] == REASON_SNAP_TOO_FAR).sum())
         if n_far:
-            notes.append(Note(
-                f"{n_far} {plural(n_far, ('населений пункт', 'населені пункти', 'населених пунктів'))} далі "
-                f"{fmt_int(router.max_snap_m)} м від дорожньої мережі: не прокладено маршрут",
-                f"{n_far} {plural(n_far, ('settlement', 'settlements'), 'en')} farther than "
-                f"{fmt_int(router.max_snap_m)} m from the road network: not routed"))
+            notes.append(note("access.note.snap_too_far", n=n_far, max_snap_m=fmt_int(router.max_snap_m)))
         n_unreachable = int((~long["reachable"]).sum())
         if n_unreachable:
-            notes.append(Note(
-                f"{n_unreachable} {plural(n_unreachable, ('пара', 'пари', 'пар'))} «населений пункт × вид послуг» "
-                "недосяжні мережею",
-                f"{n_unreachable} settlement × service-group {plural(n_unreachable, ('pair', 'pairs'), 'en')} "
-                "unreachable on the network"))
+            notes.append(note("access.note.unreachable_pairs", n=n_unreachable))
     names = points.set_index("id")
     long = long.merge(
         names[[c for c in ("name", "category", "group") if c in names.columns and c != by]].add_prefix("destination_"),

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import DataError
+from analysis.i18n import label_table
 from analysis.metrics.access import AccessResult
 from analysis.metrics.norms import DEFAULT_NORMS, Norm, validate_norms
 from analysis.routing.estimate import DEFAULT_CIRCUITY
@@ -48,12 +49,8 @@ STATUS_UNREACHABLE = "unreachable"
 STATUS_NOT_EVALUATED = "not_evaluated"
 
 #: UA/EN labels of the statuses (for legends and exports).
-STATUS_LABELS: dict[str, dict[str, str]] = {
-    STATUS_MET: {"uk": "відповідає нормі", "en": "meets the norm"},
-    STATUS_NOT_MET: {"uk": "не відповідає нормі", "en": "does not meet the norm"},
-    STATUS_UNREACHABLE: {"uk": "немає маршруту", "en": "no route"},
-    STATUS_NOT_EVALUATED: {"uk": "не оцінено", "en": "not evaluated"},
-}
+STATUS_LABELS: dict[str, dict[str, str]] = label_table(
+    "coverage.status", (STATUS_MET, STATUS_NOT_MET, STATUS_UNREACHABLE, STATUS_NOT_EVALUATED))
 
 REASON_NO_POINTS_OF_KIND = "no service points of this kind in the data"
 REASON_OTHER_MODE = "norm is for another travel mode"

@@ -50,8 +50,9 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import DataError
-from analysis.outputs import restore_neutralized
+from analysis.i18n import text
 from analysis.network.modes import PROFILES
+from analysis.outputs import restore_neutralized
 from analysis.sources.taxonomy import Taxonomy, load_taxonomy
 
 #: Special ``applies_to`` target: the settlement that is the hromada's administrative centre.
@@ -204,18 +205,21 @@ class Norm:
 
     def thresholds_text(self, lang: str = "en") -> str:
         """E.g. ``"≤ 14 km and ≤ 30 min"`` / ``"≤ 14 км і ≤ 30 хв"``."""
-        km, minutes = ("км", "хв") if lang == "uk" else ("km", "min")
-        joiner = {("uk", "all"): " і ", ("uk", "any"): " або ", ("en", "all"): " and ", ("en", "any"): " or "}[
-            ("uk" if lang == "uk" else "en", self.combine)]
+        lang = "uk" if lang == "uk" else "en"
+        km, minutes = text("norms.unit.km", lang), text("norms.unit.min", lang)
+
+        def number(value: float) -> str:  # 14, 12.5 / 12,5 (no trailing zeros)
+            return f"{value:g}".replace(".", ",") if lang == "uk" else f"{value:g}"
+
         parts = []
         if self.max_distance_km is not None:
-            text = f"≤ {self.max_distance_km:g} {km}"
+            distance = f"≤ {number(self.max_distance_km)} {km}"
             if self.strict_distance_km is not None:
-                text = f"≤ {self.strict_distance_km:g} / {self.max_distance_km:g} {km}"
-            parts.append(text)
+                distance = f"≤ {number(self.strict_distance_km)} / {number(self.max_distance_km)} {km}"
+            parts.append(distance)
         if self.max_time_min is not None:
-            parts.append(f"≤ {self.max_time_min:g} {minutes}")
-        return joiner.join(parts)
+            parts.append(f"≤ {number(self.max_time_min)} {minutes}")
+        return text(f"norms.joiner.{self.combine}", lang).join(parts)
 
 
     def meets(self, time_min, distance_km) -> np.ndarray:
@@ -327,8 +331,8 @@ def _normalise_target(value: Any, where: str, taxonomy: Taxonomy) -> str | tuple
 DEFAULT_NORMS: tuple[Norm, ...] = (
     Norm(
         id="cnap_access",
-        label_uk="Доступність точок ЦНАП (≤ 14 км або ≤ 30 хв)",
-        label_en="ЦНАП access point within 14 km or 30 min",
+        label_uk=text("norms.default.cnap_access", "uk"),
+        label_en=text("norms.default.cnap_access", "en"),
         applies_to="cnap",
         max_distance_km=14.0,
         max_time_min=30.0,
@@ -338,8 +342,8 @@ DEFAULT_NORMS: tuple[Norm, ...] = (
     ),
     Norm(
         id="hromada_centre",
-        label_uk="Адміністративний центр громади в межах 20 / 25 км",
-        label_en="Hromada administrative centre within 20 / 25 km",
+        label_uk=text("norms.default.hromada_centre", "uk"),
+        label_en=text("norms.default.hromada_centre", "en"),
         applies_to=HROMADA_CENTRE,
         max_distance_km=25.0,
         strict_distance_km=20.0,
@@ -348,8 +352,8 @@ DEFAULT_NORMS: tuple[Norm, ...] = (
     ),
     Norm(
         id="social_services",
-        label_uk="Соціальні послуги в межах 30 хв",
-        label_en="Social services within 30 min",
+        label_uk=text("norms.default.social_services", "uk"),
+        label_en=text("norms.default.social_services", "en"),
         applies_to="social",
         max_time_min=30.0,
         mode="drive",
@@ -357,8 +361,8 @@ DEFAULT_NORMS: tuple[Norm, ...] = (
     ),
     Norm(
         id="post_office",
-        label_uk="Поштове відділення в межах 30 хв",
-        label_en="Post office within 30 min",
+        label_uk=text("norms.default.post_office", "uk"),
+        label_en=text("norms.default.post_office", "en"),
         applies_to="post",
         max_time_min=30.0,
         mode="drive",

@@ -9,8 +9,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from analysis.textformat import fmt_int
 from analysis.errors import DataError
+from analysis.i18n import text
 from analysis.metrics.access import AccessResult
 from analysis.metrics.coverage import _centre_mask, _hromada_keys
 from analysis.metrics.norms import DEFAULT_NORMS, Norm
@@ -18,6 +18,7 @@ from analysis.routing.results import REASON_NO_DESTINATIONS, REASON_SNAP_TOO_FAR
 from analysis.routing.router import Router
 from analysis.sources.readers import distance_outside_m
 from analysis.sources.taxonomy import Taxonomy, load_taxonomy
+from analysis.textformat import fmt_int
 
 
 # ================================================================================================================
@@ -45,115 +46,44 @@ _OSM_RE = re.compile(r"osm|openstreetmap", re.IGNORECASE)
 
 #: Service-point fields some analyses need, with what needs them (UA, EN).
 REQUIRED_POINT_FIELDS: dict[str, tuple[str, str]] = {
-    "workers_total": ("оцінки навантаження (працівники на мешканця)", "capacity (staff per resident)"),
+    field: (text(f"quality.field.{field}", "uk"), text(f"quality.field.{field}", "en"))
+    for field in ("workers_total",)
 }
 
 
 ACCESSIBILITY_COLUMNS: tuple[str, ...] = ("disability", "pandus", "dis_sanit", "braille_mat", "wheelchair")
 
 
-#: Flag id -> (severity, UA label, EN label); ``{n}``/``{threshold}`` are filled in.
+#: Flag id -> severity (``error``, ``warning`` or ``info``).
+FLAG_SEVERITY: dict[str, str] = {
+    "distances_estimated": "warning",
+    "settlements_too_far_from_network": "error",
+    "service_points_too_far_from_network": "error",
+    "settlements_snapped_far": "warning",
+    "settlements_outside_hromada": "warning",
+    "service_points_outside_hromada": "info",
+    "settlements_unreachable": "error",
+    "population_missing": "warning",
+    "population_estimated": "info",
+    "population_osm_tag": "info",
+    "population_sum_mismatch": "warning",
+    "settlements_missing": "error",
+    "service_points_unplaced": "error",
+    "hromada_centre_missing": "warning",
+    "hromada_centre_multiple": "warning",
+    "no_service_points_for_norm": "warning",
+    "service_points_no_workers": "info",
+    "service_points_no_accessibility": "warning",
+    "service_points_partial_accessibility": "info",
+    "service_points_settlement_precision": "info",
+}
+
+
+#: Flag id -> (severity, UA label, EN label), labels from the catalogs (``quality.flag.<id>``); ``{n}``/``{threshold}``
+#: are filled in.
 FLAG_DEFINITIONS: dict[str, tuple[str, str, str]] = {
-    "distances_estimated": (
-        "warning",
-        "Відстані й час — оцінка без дорожньої мережі (пряма × коефіцієнт звивистості)",
-        "Distances and times are estimates without a road network (straight line × circuity factor)",
-    ),
-    "settlements_too_far_from_network": (
-        "error",
-        "Населені пункти далі {max_snap} м від дорожньої мережі: не враховано в маршрутах, середніх і пропозиціях",
-        "Settlements more than {max_snap} m from the road network: not routed, left out of means and suggestions",
-    ),
-    "service_points_too_far_from_network": (
-        "error",
-        "Точки обслуговування далі {max_snap} м від дорожньої мережі: не використано в маршрутах",
-        "Service points more than {max_snap} m from the road network: not used as destinations",
-    ),
-    "settlements_snapped_far": (
-        "warning",
-        "Населені пункти далі {threshold} м від найближчої дороги (цю відстань пройдено пішки)",
-        "Settlements more than {threshold} m from the nearest road (that leg is walked)",
-    ),
-    "settlements_outside_hromada": (
-        "warning",
-        "Населені пункти поза межами громади",
-        "Settlements outside the hromada boundary",
-    ),
-    "service_points_outside_hromada": (
-        "info",
-        "Точки обслуговування поза межами громади (можуть обслуговувати її мешканців)",
-        "Service points outside the hromada boundary (they may still serve its residents)",
-    ),
-    "settlements_unreachable": (
-        "error",
-        "Населені пункти без маршруту до послуги",
-        "Settlements with no route to a service",
-    ),
-    "population_missing": (
-        "warning",
-        "Населення невідоме (не враховано в частках)",
-        "Population unknown (not counted in shares)",
-    ),
-    "population_estimated": (
-        "info",
-        "Частка населення — оцінка (цифри OSM, перераховані до чисельності Держстату 2022)",
-        "Share of population that is an estimate (OSM figures rescaled to the Ukrstat 2022 total)",
-    ),
-    "population_osm_tag": (
-        "info",
-        "Частка населення з тегу OSM (переважно перепис 2001 р.)",
-        "Share of population from the OSM tag (mostly the 2001 census)",
-    ),
-    "population_sum_mismatch": (
-        "warning",
-        "Сума населення н.п. відрізняється від офіційної чисельності громади (Держстат 2022) більш ніж на {tolerance}",
-        "Settlement population sum differs from the official hromada total (Ukrstat 2022) by more than {tolerance}",
-    ),
-    "settlements_missing": (
-        "error",
-        "Населені пункти з кодифікатора відсутні в даних: їхніх мешканців ({population}) немає в жодній цифрі",
-        "Settlements of the codifier missing from the data: their residents ({population}) are in no figure",
-    ),
-    "service_points_unplaced": (
-        "error",
-        "Рядки реєстру ЦНАП, які не вдалося розмістити: ці точки не враховано",
-        "ЦНАП registry rows that could not be placed: these points are not counted",
-    ),
-    "hromada_centre_missing": (
-        "warning",
-        "Адміністративний центр громади не позначено",
-        "No settlement is marked as the hromada centre",
-    ),
-    "hromada_centre_multiple": (
-        "warning",
-        "Позначено кілька адміністративних центрів",
-        "Several settlements are marked as the hromada centre",
-    ),
-    "no_service_points_for_norm": (
-        "warning",
-        "Немає точок послуг, до яких застосовується норма",
-        "No service points of the kind a norm applies to",
-    ),
-    "service_points_no_workers": (
-        "info",
-        "Точки без кількості працівників (потрібно для оцінки навантаження)",
-        "Service points without a staff count (workers_total; needed for capacity)",
-    ),
-    "service_points_no_accessibility": (
-        "warning",
-        "Точки без жодних даних про безбар'єрність",
-        "Service points without any accessibility information",
-    ),
-    "service_points_partial_accessibility": (
-        "info",
-        "Точки з неповними даними про безбар'єрність",
-        "Service points with incomplete accessibility information",
-    ),
-    "service_points_settlement_precision": (
-        "info",
-        "Точки розміщено в центрі населеного пункту, а не за адресою будівлі",
-        "Service points placed at the settlement point, not the building",
-    ),
+    flag: (severity, text(f"quality.flag.{flag}", "uk"), text(f"quality.flag.{flag}", "en"))
+    for flag, severity in FLAG_SEVERITY.items()
 }
 
 

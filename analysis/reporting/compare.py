@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import DataError
+from analysis.i18n import label_table, text
 from analysis.metrics.coverage import STATUS_NOT_EVALUATED, STATUS_UNREACHABLE
 from analysis.metrics.quality import DataQuality
 from analysis.reporting.pipeline import CENTRE_NORM_ID, CNAP_NORM_ID, HromadaReport
@@ -34,47 +35,19 @@ from analysis.reporting.pipeline import CENTRE_NORM_ID, CNAP_NORM_ID, HromadaRep
 # ================================================================================================================
 # Ranking
 # ================================================================================================================
-#: Column id -> (Ukrainian header, English header): the one place the ranking's headers are defined.
+#: The ranking's columns, in order.
+RANKING_COLUMNS: tuple[str, ...] = (
+    "rank", "code", "name_uk", "name_en", "population", "official_population", "n_settlements",
+    "n_settlements_without_population", "cnap_norm_uk", "cnap_norm_en", "population_covered", "population_uncovered",
+    "share_covered", "share_uncovered", "n_uncovered_settlements", "worst_settlements_uk", "worst_settlements_en",
+    "mean_time_min", "median_time_min", "p90_time_min", "centre_population_beyond_strict",
+    "centre_population_beyond_max", "barrier_free_share", "barrier_free_share_upper", "n_quality_flags",
+    "quality_flags_uk", "quality_flags_en", "method",
+)
+#: Column id -> (Ukrainian header, English header), from the catalogs (``ranking.header.<column>``).
 RANKING_HEADERS: dict[str, tuple[str, str]] = {
-    "rank": ("Місце (однакові значення — однакове місце)", "Rank (equal figures share a rank)"),
-    "code": ("Код КАТОТТГ", "KATOTTG code"),
-    "name_uk": ("Громада", "Hromada (Ukrainian)"),
-    "name_en": ("Громада (англ.)", "Hromada"),
-    "population": ("Населення (сума н.п.)", "Population (sum of settlements)"),
-    "official_population": ("Населення 2022 (Держстат)", "Population 2022 (Ukrstat)"),
-    "n_settlements": ("Населених пунктів", "Settlements"),
-    "n_settlements_without_population": ("Н.п. без даних про населення", "Settlements without population"),
-    "cnap_norm_uk": ("Норма ЦНАП", "ЦНАП norm (Ukrainian)"),
-    "cnap_norm_en": ("Норма ЦНАП (англ.)", "ЦНАП norm"),
-    "population_covered": ("Населення в межах норми ЦНАП", "Population within the ЦНАП norm"),
-    "population_uncovered": ("Населення поза нормою ЦНАП", "Population outside the ЦНАП norm"),
-    "share_covered": ("Частка в межах норми (0–1)", "Share within the norm (0–1)"),
-    "share_uncovered": ("Частка поза нормою (0–1)", "Share outside the norm (0–1)"),
-    "n_uncovered_settlements": ("Н.п. поза нормою", "Settlements outside the norm"),
-    "worst_settlements_uk": ("Найвіддаленіші н.п.", "Farthest settlements (Ukrainian)"),
-    "worst_settlements_en": ("Найвіддаленіші н.п. (англ.)", "Farthest settlements"),
-    "mean_time_min": ("Середній час до ЦНАП, хв (зважено за населенням)",
-                      "Mean time to ЦНАП, min (population-weighted)"),
-    "median_time_min": ("Медіанний час до ЦНАП, хв (зважено за населенням)",
-                        "Median time to ЦНАП, min (population-weighted)"),
-    "p90_time_min": ("90-й процентиль часу, хв (зважено за населенням)",
-                     "90th percentile time, min (population-weighted)"),
-    "centre_population_beyond_strict": ("Населення далі 20 км від центру громади",
-                                        "Population beyond 20 km of the hromada centre"),
-    "centre_population_beyond_max": ("Населення далі 25 км від центру громади",
-                                     "Population beyond 25 km of the hromada centre"),
-    "barrier_free_share": ("Частка населення з безбар'єрною точкою ЦНАП у межах норми, нижня межа: лише "
-                           "підтверджено доступні точки (0–1)",
-                           "Share of population with a barrier-free ЦНАП point within the norm, lower bound: "
-                           "confirmed accessible points only (0–1)"),
-    "barrier_free_share_upper": ("Частка населення з безбар'єрною точкою ЦНАП у межах норми, верхня межа: якби "
-                                 "точки з невідомим статусом були доступними (0–1)",
-                                 "Share of population with a barrier-free ЦНАП point within the norm, upper bound: "
-                                 "if points of unknown status were accessible (0–1)"),
-    "n_quality_flags": ("Зауважень до даних", "Data-quality flags"),
-    "quality_flags_uk": ("Зауваження до даних", "Data-quality flags (Ukrainian)"),
-    "quality_flags_en": ("Зауваження до даних (англ.)", "Data-quality flags (details)"),
-    "method": ("Метод", "Method"),
+    column: (text(f"ranking.header.{column}", "uk"), text(f"ranking.header.{column}", "en"))
+    for column in RANKING_COLUMNS
 }
 
 
@@ -86,10 +59,7 @@ LANGUAGE_COLUMNS: dict[str, str] = {
 
 
 #: Values of ``method`` in each language.
-METHOD_LABELS: dict[str, dict[str, str]] = {
-    "network": {"uk": "за дорожньою мережею", "en": "routed on the road network"},
-    "estimated": {"uk": "оцінка без дорожньої мережі", "en": "estimated, no road network"},
-}
+METHOD_LABELS: dict[str, dict[str, str]] = label_table("ranking.method", ('network', 'estimated'))
 
 
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}

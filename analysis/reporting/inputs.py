@@ -25,8 +25,12 @@ from analysis.sources.admin import (
 )
 from analysis.sources.osm_places import service_points_from_osm, settlements_from_osm_places
 from analysis.sources.packs import HromadaBundle, list_demo_packs, load_demo_pack
-from analysis.sources.places import empty_service_points, resolve_settlement_locations, service_points_from_table
-from analysis.sources.places import settlements_from_table
+from analysis.sources.places import (
+    empty_service_points,
+    resolve_settlement_locations,
+    service_points_from_table,
+    settlements_from_table,
+)
 from analysis.sources.population import missing_settlements, read_population_2022, rescale_to_2022
 from analysis.sources.readers import read_points
 from analysis.sources.registry import geocode_registry, load_registry

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from branca.element import MacroElement, Template
 
+from analysis.i18n import LANGUAGES, text
 from analysis.textformat import fmt_int, fmt_num
 
 #: Travel-time bands (minutes) and their colours (sequential, colour-blind safe; grey = unreachable / no data).
@@ -35,22 +36,12 @@ GROUP_COLOURS = {"cnap": "#2b6cb0", "social": "#805ad5", "post": "#dd6b20", "hea
 ATTRIBUTION = "© OpenStreetMap contributors (ODbL); KATOTTG; Мінцифри: реєстр ЦНАП"
 
 
-_TEXT = {
-    "uk": {
-        "legend": "Час до найближчого", "min": "хв", "unreachable": "недосяжно / немає даних",
-        "population": "Населення", "time": "Час у дорозі", "distance": "Відстань", "nearest": "Найближчий",
-        "km": "км", "estimated": "ОЦІНКА без дорожньої мережі", "routed": "за дорожньою мережею OSM",
-        "services": "Точки обслуговування", "settlements": "Населені пункти", "boundary": "Межа громади",
-        "over": "понад",
-    },
-    "en": {
-        "legend": "Time to nearest", "min": "min", "unreachable": "unreachable / no data",
-        "population": "Population", "time": "Travel time", "distance": "Distance", "nearest": "Nearest",
-        "km": "km", "estimated": "ESTIMATE, no road network", "routed": "routed on the OSM road network",
-        "services": "Service points", "settlements": "Settlements", "boundary": "Hromada boundary",
-        "over": "over",
-    },
-}
+#: Map legend and tooltip words, per language (catalog keys ``map.<word>``).
+_WORDS: tuple[str, ...] = (
+    "legend", "min", "unreachable", "population", "time", "distance", "nearest", "km",
+    "estimated", "routed", "services", "settlements", "boundary", "over",
+)
+_TEXT = {lang: {word: text(f"map.{word}", lang) for word in _WORDS} for lang in LANGUAGES}
 
 
 

@@ -34,6 +34,7 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from analysis.errors import DataError
+from analysis.i18n import text
 from analysis.network.modes import get_profile
 from analysis.network.profiles import OFF_NETWORK_WALK_SPEED_KMH
 from analysis.network.wheelchair import WHEELCHAIR_SPEED_KMH
@@ -41,6 +42,7 @@ from analysis.routing.local import floor_nearest, local_leg
 from analysis.routing.matrix import TravelMatrix, long_table
 from analysis.routing.points import _GEOD, _geodesic_km, check_cutoff, point_lonlat, validate_points
 from analysis.routing.results import REASON_CUTOFF, REASON_NO_DESTINATIONS, unreachable_table
+from analysis.textformat import fmt_num
 
 #: Default circuity factor (road distance / straight-line distance) for estimates without a road network.
 #: Measured rural/inter-settlement road networks give 1.2-1.4 (Boeing 2019, "Urban spatial order"; Giacomin &
@@ -49,8 +51,8 @@ DEFAULT_CIRCUITY = 1.3
 #: Default speeds for estimates without a road network, km/h (drive: mix of village streets and regional roads).
 DEFAULT_ESTIMATE_SPEED_KMH = {"drive": 40.0, "walk": OFF_NETWORK_WALK_SPEED_KMH, "wheelchair": WHEELCHAIR_SPEED_KMH}
 #: Label put on every estimated output.
-ESTIMATE_LABEL_EN = "estimated, no road network"
-ESTIMATE_LABEL_UK = "оцінка, без дорожньої мережі"
+ESTIMATE_LABEL_EN = text("estimate.label", "en")
+ESTIMATE_LABEL_UK = text("estimate.label", "uk")
 #: Origin x destination pairs (or candidate pairs) computed at once: bounds the working memory of large estimates.
 _BLOCK_PAIRS = 2_000_000
 #: Spherically nearest destinations queried first per origin in :meth:`EstimateRouter.nearest` (rows whose last
@@ -231,8 +233,9 @@ class EstimateRouter:
 
     @property
     def label(self) -> dict[str, str]:
-        return {"uk": f"{ESTIMATE_LABEL_UK} (коеф. звивистості {self.circuity:g}, {self.speed_kmh:g} км/год)",
-                "en": f"{ESTIMATE_LABEL_EN} (circuity factor {self.circuity:g}, {self.speed_kmh:g} km/h)"}
+        return {lang: text("estimate.router_label", lang, label=label, circuity=fmt_num(self.circuity, lang, 2),
+                           speed_kmh=fmt_num(self.speed_kmh, lang, 0))
+                for lang, label in (("uk", ESTIMATE_LABEL_UK), ("en", ESTIMATE_LABEL_EN))}
 
     def _points(self, points: gpd.GeoDataFrame, what: str,
                 id_column: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from analysis.i18n import text
+
 #: Columns of the per-origin result, in order.
 RESULT_COLUMNS: tuple[str, ...] = (
     "origin_id",
@@ -40,16 +42,9 @@ REASON_DESTINATIONS_TOO_FAR = "service_points_too_far_from_network"
 
 #: Reason code -> (Ukrainian, English) sentence.
 REASON_LABELS: dict[str, tuple[str, str]] = {
-    REASON_SNAP_TOO_FAR: ("надто далеко від дорожньої мережі (далі за межу прив'язки)",
-                          "too far from the road network (beyond the maximum snap distance)"),
-    REASON_DIFFERENT_COMPONENT: ("немає дорожнього сполучення (інша частина мережі / острів)",
-                                 "no road connection (different network component / island)"),
-    REASON_DIRECTION: ("немає маршруту з урахуванням односторонніх доріг",
-                       "no route respecting one-way restrictions"),
-    REASON_CUTOFF: ("далі за задану межу", "beyond the cutoff"),
-    REASON_NO_DESTINATIONS: ("немає точок обслуговування", "no service points"),
-    REASON_DESTINATIONS_TOO_FAR: ("усі точки обслуговування надто далеко від доріг",
-                                  "every service point is too far from the road network"),
+    key: (text(f"reason.{key}", "uk"), text(f"reason.{key}", "en"))
+    for key in (REASON_SNAP_TOO_FAR, REASON_DIFFERENT_COMPONENT, REASON_DIRECTION, REASON_CUTOFF,
+                REASON_NO_DESTINATIONS, REASON_DESTINATIONS_TOO_FAR)
 }
 
 

@@ -33,10 +33,10 @@ from analysis.errors import DataError
 from analysis.network.graph import RoadNetwork
 from analysis.network.modes import get_profile
 from analysis.network.profiles import Profile
+from analysis.routing.local import floor_matrix, floor_nearest
 from analysis.routing.matrix import TravelMatrix
 from analysis.routing.paths import multi_source_tree, per_source_trees, route_segments, walk_to_root
 from analysis.routing.points import _geodesic_km, check_cutoff
-from analysis.routing.local import floor_matrix, floor_nearest
 from analysis.routing.results import (
     REASON_CUTOFF,
     REASON_DESTINATIONS_TOO_FAR,

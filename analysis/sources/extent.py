@@ -30,6 +30,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from analysis.i18n import labels
+
 #: Column holding the mean distance of residents from the settlement point, km (straight line).
 WITHIN_SETTLEMENT_COLUMN = "within_settlement_km"
 
@@ -42,12 +44,7 @@ FALLBACK_DENSITY_PER_KM2 = 210.0
 #: Population assumed when it is unknown (a small village), for the area from density only.
 FALLBACK_POPULATION = 100.0
 
-SOURCE_WITHIN_SETTLEMENT = {
-    "uk": "середня відстань мешканців від точки н.п.: 2/3 радіуса кола площі н.п. (полігон OSM або чисельність / "
-          "типова щільність категорії)",
-    "en": "mean distance of residents from the settlement point: 2/3 of the radius of a disc of the settlement's "
-          "area (OSM polygon, or population / typical density of its category)",
-}
+SOURCE_WITHIN_SETTLEMENT: dict[str, str] = labels("extent.source")
 
 
 def mean_distance_in_disc_km(area_km2: np.ndarray) -> np.ndarray:

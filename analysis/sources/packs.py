@@ -13,10 +13,7 @@ import pandas as pd
 import pyogrio
 
 from analysis.errors import DataError
-from analysis.sources.population import missing_settlements, read_population_2022, rescale_to_2022
-from analysis.sources.extent import add_within_settlement_km
-from analysis.sources.readers import registry_point_ids
-from analysis.textformat import Note, fmt_int, fmt_num, plural
+from analysis.i18n import note, text
 from analysis.sources.admin import (
     SOURCE_CNAP_REGISTRY,
     SOURCE_KATOTTG,
@@ -26,6 +23,10 @@ from analysis.sources.admin import (
     _require_file,
     _root,
 )
+from analysis.sources.extent import add_within_settlement_km
+from analysis.sources.population import missing_settlements, read_population_2022, rescale_to_2022
+from analysis.sources.readers import registry_point_ids
+from analysis.textformat import Note, fmt_int, fmt_num
 
 
 @dataclass
@@ -160,8 +161,8 @@ def _read_pack_readme_notes(pack: Path) -> list[Note]:
     if current:
         notes.append(" ".join(current))
     # the README is written in English with markdown: plain text, said to be the pack author's English
-    plain = [re.sub(r"\*\*|__|`", "", note).strip() for note in notes]
-    return [Note(f"Примітка укладача демо-пакета (англ.): {note}", note) for note in plain]
+    plain = [re.sub(r"\*\*|__|`", "", paragraph).strip() for paragraph in notes]
+    return [note("packs.note.author", note=line) for line in plain]
 
 
 def load_demo_pack(code_or_path: str | os.PathLike, root: str | os.PathLike | None = None) -> HromadaBundle:
@@ -247,29 +248,19 @@ def _bundle_notes(settlements: gpd.GeoDataFrame, service_points: gpd.GeoDataFram
     if info.get("applied"):
         raw_sum = pd.to_numeric(settlements["population_raw"], errors="coerce").sum()
         total = fmt_int(info["hromada_total"])
-        notes.append(Note(
-            f"Населення: міські н.п. — Держстат 1.01.2022; інші — тег OSM (переважно перепис 2001 р.), приведений "
-            f"до чисельності громади 2022 р. ({total}; множник {fmt_num(info['factor'], 'uk', 3)}; сума тегів "
-            f"{fmt_int(raw_sum)}).",
-            f"Population: urban settlements Ukrstat 1 Jan 2022; others the OSM tag (mostly the 2001 census) rescaled "
-            f"to the hromada's 2022 total ({total}; factor {fmt_num(info['factor'], 'en', 3)}; tag sum "
-            f"{fmt_int(raw_sum)})."))
+        notes.append(Note(*(text("packs.note.population_2022", lang, total=total,
+                                 factor=fmt_num(info["factor"], lang, 3), raw_sum=fmt_int(raw_sum))
+                            for lang in ("uk", "en"))))
     n_missing = int(settlements["population"].isna().sum())
     if n_missing:
-        notes.append(Note(f"Населення невідоме: {n_missing} н.п.",
-                          f"Population unknown for {n_missing} {plural(n_missing, ('settlement', 'settlements'), 'en')}."))
+        notes.append(note("packs.note.population_unknown", n=n_missing))
     if len(service_points):
         from analysis.sources.places import PRECISION_LABELS
 
         precision = service_points["location_precision"].astype("string").fillna("—").value_counts()
-        where_uk = "; ".join(f"{PRECISION_LABELS.get(k, (k, k))[0]} — {v}" for k, v in precision.items())
-        where_en = "; ".join(f"{PRECISION_LABELS.get(k, (k, k))[1]} — {v}" for k, v in precision.items())
-        notes.append(Note(
-            f"Точки ЦНАП розміщено в центрі населеного пункту, а не за адресою будівлі ({where_uk}); реєстр "
-            "станом на ≈2022 – середину 2023 р.",
-            f"ЦНАП points are placed at the settlement point, not the building ({where_en}); registry vintage "
-            "≈2022–mid-2023."))
-    notes.append(Note(
-        "Демо-пакет не містить доріг: відстані до імпорту OSM-доріг — оцінка.",
-        "The pack carries no roads: until OSM roads are imported, distances are straight-line estimates."))
+        where = {i: "; ".join(f"{PRECISION_LABELS.get(k, (k, k))[i]} — {fmt_int(v)}" for k, v in precision.items())
+                 for i in (0, 1)}
+        notes.append(Note(text("packs.note.precision", "uk", where=where[0]),
+                          text("packs.note.precision", "en", where=where[1])))
+    notes.append(note("packs.note.no_roads"))
     return notes

@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import DataError
+from analysis.i18n import text
 from analysis.sources.admin import normalise_text
 from analysis.sources.readers import (
     CODE_ALIASES,
@@ -65,10 +66,8 @@ SETTLEMENT_COLUMNS: tuple[str, ...] = (
 
 #: ``location_precision`` value -> (Ukrainian, English) label.
 PRECISION_LABELS: dict[str, tuple[str, str]] = {
-    "building": ("за будівлею", "at the building"),
-    "address": ("за адресою", "by address"),
-    "settlement": ("у центрі населеного пункту", "at the settlement point"),
-    "hromada_centre": ("у центрі громади (адреса не називає н.п.)", "at the hromada centre (address names no settlement)"),
+    precision: (text(f"places.precision.{precision}", "uk"), text(f"places.precision.{precision}", "en"))
+    for precision in ("building", "address", "settlement", "hromada_centre")
 }
 
 

@@ -30,13 +30,14 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from analysis.textformat import Note, fmt_int
+from analysis.i18n import note, text
 from analysis.sources.admin import (
     HROMADA_POPULATION,
     _root,
     hromada_settlements_codifier,
     normalise_text,
 )
+from analysis.textformat import fmt_int
 
 #: ``population_source`` of settlements holding an official Ukrstat 2022 figure.
 SOURCE_UKRSTAT_2022 = "ukrstat_2022"
@@ -49,9 +50,8 @@ _URBAN_TYPE_CATEGORY = {"місто": "M", "селище міського тип
 
 #: How each population source is described next to a figure (UA, EN).
 POPULATION_SOURCE_LABELS: dict[str, tuple[str, str]] = {
-    SOURCE_UKRSTAT_2022: ("Держстат, 1.01.2022", "Ukrstat, 1 Jan 2022"),
-    SOURCE_RESCALED_2022: ("оцінка 2022: тег OSM, приведений до чисельності громади за Держстатом",
-                           "2022 estimate: OSM tag rescaled to the Ukrstat hromada total"),
+    source: (text(f"population.source.{source}", "uk"), text(f"population.source.{source}", "en"))
+    for source in (SOURCE_UKRSTAT_2022, SOURCE_RESCALED_2022)
 }
 
 
@@ -151,13 +151,9 @@ def rescale_to_2022(settlements: gpd.GeoDataFrame, figures: Population2022) -> g
     denominator = float(raw[~is_urban].sum()) + float(others_raw)
     rest = None if total is None else total - urban_total
     if total is None:
-        warnings.append(Note("Чисельність громади за 2022 р. невідома: населення — необроблені дані.",
-                             "The hromada's 2022 population is unknown: settlement figures are the raw ones."))
+        warnings.append(note("population.note.total_unknown"))
     elif rest < 0 or (denominator <= 0 and (~is_urban).any()):
-        warnings.append(Note(f"Населення не приведено до 2022 р. (міські {fmt_int(urban_total)} > громада "
-                             f"{fmt_int(total)} або немає даних про села).",
-                             f"Population not rescaled to 2022 (urban {fmt_int(urban_total)} against hromada "
-                             f"{fmt_int(total)}, or no village figures)."))
+        warnings.append(note("population.note.not_rescaled", urban=fmt_int(urban_total), total=fmt_int(total)))
     else:
         factor = rest / denominator if denominator > 0 else np.nan
         rural = (raw * factor).round()
@@ -199,14 +195,12 @@ def missing_settlements(settlements: gpd.GeoDataFrame, code: str, figures: Popul
 def population_source_label(source: str | None, lang: str = "uk") -> str:
     """How a ``population_source`` value is described next to a figure (the raw text when not a known one)."""
     if source is None or (isinstance(source, float) and np.isnan(source)):
-        return "невідомо" if lang == "uk" else "unknown"
-    text = str(source)
-    if text in POPULATION_SOURCE_LABELS:
-        uk, en = POPULATION_SOURCE_LABELS[text]
-    elif "osm" in text.lower():
-        uk, en = "тег OSM (переважно перепис 2001 р.)", "OSM tag (mostly the 2001 census)"
-    elif "ukrstat" in text.lower():
-        uk, en = "Держстат", "Ukrstat"
-    else:
-        uk = en = text
-    return uk if lang == "uk" else en
+        return text("population.source.unknown", lang)
+    value = str(source)
+    if value in POPULATION_SOURCE_LABELS:
+        return text(f"population.source.{value}", lang)
+    if "osm" in value.lower():
+        return text("population.source.osm_tag", lang)
+    if "ukrstat" in value.lower():
+        return text("population.source.ukrstat", lang)
+    return value

@@ -46,8 +46,8 @@ import pandas as pd
 
 from analysis.errors import DataError
 from analysis.sources.admin import APOSTROPHE_TABLE, data_root, hromada_adjective
-from analysis.sources.readers import REGISTRY_ID_PREFIX
 from analysis.sources.places import ACCESSIBILITY_FLAGS, empty_service_points, service_points_from_table, to_flag
+from analysis.sources.readers import REGISTRY_ID_PREFIX
 from analysis.sources.registry_match import (
     _APOSTROPHE_RE,
     _HROMADA_IN_ADDRESS_RE,
