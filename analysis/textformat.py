@@ -15,6 +15,7 @@ One place for the conventions the dashboard, the HTML report, the CLI and the li
 from __future__ import annotations
 
 import math
+import re
 from typing import Any, Sequence
 
 NARROW_NBSP = "\u202f"
@@ -95,6 +96,15 @@ class Note(str):
 
     def text(self, lang: str = "uk") -> str:
         return self.uk if lang == "uk" else self.en
+
+
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$])")
+
+
+def escape_markdown(value: Any) -> str:
+    """``value`` as literal text inside Markdown (every Markdown/HTML special character backslash-escaped): for any
+    string a user gave (a file name, a column) shown in a Markdown widget."""
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", str(value))
 
 
 def note_text(note: Any, lang: str = "uk") -> str:

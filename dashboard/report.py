@@ -185,13 +185,16 @@ def report_html(ctx: dict) -> str:
         parts.append(f"<p class='small'>{html.escape(note_text(note, lang))}</p>")
 
     parts.append(f"<h2>{html.escape(tr('sources_title', lang))}</h2><ul>")
-    for source in hromada.sources:
-        parts.append(f"<li><b>{html.escape(source.get('name', ''))}</b> — {html.escape(source.get('licence', ''))}"
-                     f" {html.escape(source.get('url', ''))}</li>")
+    from analysis.sources.admin import source_text
+
+    sources = list(hromada.sources)
     if ctx.get("network_path"):
-        meta = cache.network_meta(ctx["network_path"])
-        parts.append(f"<li><b>{html.escape(meta.get('source', 'OpenStreetMap'))}</b> — © OpenStreetMap contributors, "
-                     "ODbL 1.0</li>")
+        sources.append({"id": "network", "name": cache.network_meta(ctx["network_path"]).get("source", "OpenStreetMap"),
+                        "url": ""})
+    for source in sources:
+        name, licence = source_text(source, lang)
+        parts.append(f"<li><b>{html.escape(name)}</b> — {html.escape(licence)} {html.escape(source.get('url', ''))}"
+                     "</li>")
     parts.append(f"<li>{html.escape(assets.LEAFLET_LICENCE)}</li></ul>")
     parts.append("</body></html>")
     return "\n".join(parts)

@@ -21,7 +21,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 LATIN_ALLOWED = {
     "Language", "HROMADA", "ACCESS", "DATA", "OpenStreetMap", "ODbL", "Brody", "HTML", "XLSX", "GeoPackage", "QGIS",
     "workers", "total", "LEAD", "SFCA", "Overpass", "Geofabrik", "pyrosm", "GeoJSON", "name", "population",
-    "katottg", "category", "cnap", "centre", "remote", "workplace", "settlement",
+    "katottg", "category", "cnap", "centre", "remote", "workplace", "settlement", "OCHA", "Data",
 }
 
 
@@ -92,6 +92,7 @@ def test_no_english_in_the_ukrainian_texts():
         for form in forms:
             text = re.sub(r"\{[^}]*\}", "", form)
             text = re.sub(r"[\w:]+=[\w:|]+", "", text)  # OSM tags (wheelchair=yes) are data, not English
+            text = re.sub(r"\b[\w-]+(\.[\w-]+)+\b", "", text)  # domains (data.gov.ua)
             assert re.search("[а-яіїєґА-ЯІЇЄҐ]", text), key
             assert set(re.findall(r"[A-Za-z]{4,}", text)) <= LATIN_ALLOWED, (key, form)
 

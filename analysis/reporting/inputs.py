@@ -16,6 +16,7 @@ import pandas as pd
 
 from analysis.barrier_free.survey import apply_survey, read_survey_upload
 from analysis.errors import DataError
+from analysis.i18n import note, text
 from analysis.sources.admin import (
     SOURCE_CNAP_REGISTRY,
     SOURCE_KATOTTG,
@@ -154,16 +155,17 @@ def assemble_bundle(code: str, root=None, settlements_file: Upload | None = None
         settlements = settlements_from_upload(settlements_file, code, result.boundary)
         result = replace(result, settlements=settlements, missing_settlements=missing_settlements(
             settlements, code, read_population_2022(code, root), root))
-        notes.append(f"Населені пункти з файлу користувача / settlements from the user's file: {settlements_file[0]}")
+        notes.append(note("source.user.settlements", name=settlements_file[0]))
         notes.extend(settlements.attrs.get("warnings", []))
-        sources.append({"name": settlements_file[0], "licence": "user data", "url": "", "description": "uploaded"})
+        sources.append({"id": "user", "name": settlements_file[0], "licence": text("source.user.licence", "en"),
+                        "url": "", "description": "uploaded"})
     if points_file is not None:
         points = service_points_from_upload(points_file, result.settlements, result.boundary)
         result = replace(result, service_points=points)
-        notes.append(f"Точки обслуговування з файлу користувача / service points from the user's file: "
-                     f"{points_file[0]}")
+        notes.append(note("source.user.service_points", name=points_file[0]))
         notes.extend(points.attrs.get("warnings", []))
-        sources.append({"name": points_file[0], "licence": "user data", "url": "", "description": "uploaded"})
+        sources.append({"id": "user", "name": points_file[0], "licence": text("source.user.licence", "en"),
+                        "url": "", "description": "uploaded"})
     if surveys and len(result.service_points):
         points = result.service_points
         for upload in surveys:

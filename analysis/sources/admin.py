@@ -35,6 +35,7 @@ import pyogrio
 import shapely.geometry
 
 from analysis.errors import DataError
+from analysis.i18n import text
 
 #: Environment variable that points at the reference-data root.
 DATA_ENV_VAR = "HROMADA_ACCESS_DATA"
@@ -92,45 +93,64 @@ _HROMADA_SUFFIX_RE = re.compile(r"\s+(міська|сільська|селищн
 APOSTROPHE_TABLE = str.maketrans({"’": "'", "ʼ": "'", "`": "'", "′": "'", "‘": "'", "ʹ": "'"})
 
 
-#: Citations for the data every demo pack combines (shown under maps and in exported reports).
+#: Citations for the data every demo pack combines (shown under maps and in exported reports): ``id``, ``name`` and
+#: ``licence`` (English; each language's from the catalogs: :func:`source_text`), ``url``, ``description``.
 SOURCE_OSM = {
-    "name": "OpenStreetMap (settlement points and polygons, hromada boundaries, population tags)",
-    "licence": "© OpenStreetMap contributors, ODbL 1.0",
+    "id": "osm",
+    "name": text("source.osm.name", "en"),
+    "licence": text("source.osm.licence", "en"),
     "url": "https://www.openstreetmap.org/copyright",
     "description": "Via darmat1/ukraine-geo-data (commit 1eca9d69) and gontsa/ua-osm-names-of-places (2023).",
 }
 
 
 SOURCE_KATOTTG = {
-    "name": "Кодифікатор адміністративно-територіальних одиниць (KATOTTG), edition 2025-07-02",
-    "licence": "official state classifier (public information)",
+    "id": "katottg",
+    "name": text("source.katottg.name", "en"),
+    "licence": text("source.katottg.licence", "en"),
     "url": "https://mindev.gov.ua/",
     "description": "Settlement list, names and categories; copy from bnotezz/ua-settlements.",
 }
 
 
 SOURCE_CNAP_REGISTRY = {
-    "name": "Реєстр ЦНАП (Mintsyfra registry of administrative service centres), vintage ≈2022–mid-2023",
-    "licence": "Mintsyfra open data, data.gov.ua (CC BY 4.0)",
+    "id": "cnap_registry",
+    "name": text("source.cnap_registry.name", "en"),
+    "licence": text("source.cnap_registry.licence", "en"),
     "url": "https://data.gov.ua/",
     "description": "As stored in kse-ua/KSE-Loc-Data-Hub data/raw/rejestr-cnap.xlsx; geocoded to settlements.",
 }
 
 
 SOURCE_POPULATION = {
-    "name": "Чисельність наявного населення на 1.01.2022 (Ukrstat) via KSE-Loc-Data-Hub",
-    "licence": "Ukrstat official statistics; KSE repository MIT",
+    "id": "population",
+    "name": text("source.population.name", "en"),
+    "licence": text("source.population.licence", "en"),
     "url": "https://github.com/kse-ua/KSE-Loc-Data-Hub",
     "description": "Hromada and urban-settlement population 2022; hromada-centre codes (geography.csv).",
 }
 
 
 SOURCE_OCHA = {
-    "name": "OCHA COD-AB Ukraine ADM3 (Latin names)",
-    "licence": "CC BY-IGO 3.0",
+    "id": "ocha",
+    "name": text("source.ocha.name", "en"),
+    "licence": text("source.ocha.licence", "en"),
     "url": "https://data.humdata.org/dataset/cod-ab-ukr",
     "description": "Official transliterations of hromada names (name_en_ocha).",
 }
+
+
+def source_text(source: dict, lang: str = "uk") -> tuple[str, str]:
+    """``(name, licence)`` of a citation in ``lang``: from the catalogs (``source.<id>.name`` / ``.licence``) for
+    the product's own sources, the user's file name with "user data" for uploads, else the citation's own text."""
+    sid = source.get("id")
+    if sid == "user":
+        return str(source.get("name", "")), text("source.user.licence", lang)
+    if sid == "network":
+        return str(source.get("name", "")), text("source.network.licence", lang)
+    if sid:
+        return text(f"source.{sid}.name", lang), text(f"source.{sid}.licence", lang)
+    return str(source.get("name", "")), str(source.get("licence", ""))
 
 
 # ----------------------------------------------------------------------------------------------------------------

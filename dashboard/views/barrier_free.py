@@ -137,7 +137,7 @@ def survey_section(ctx: dict) -> None:
             session.forget_upload(code, "surveys")
             st.rerun()
     upload = st.file_uploader(tr("bf_survey_upload", lang, limit=MAX_TABLE_UPLOAD_MB), type=["xlsx", "csv"],
-                              key="bf_survey_upload")
+                              key="bf_survey_upload", max_upload_size=MAX_TABLE_UPLOAD_MB)
     errors = st.session_state.setdefault("upload_errors", {})
     if upload is not None:
         marker = (upload.name, upload.size, getattr(upload, "file_id", None))

@@ -102,8 +102,11 @@ def render(ctx: dict) -> None:
     st.bar_chart(pd.DataFrame({tr("cmp_share", lang): (table["share_covered"] * 100).round(1).to_numpy()},
                               index=names.to_numpy()), horizontal=True, y_label="%", height=60 + 40 * len(table))
     st.subheader(tr("cmp_uncovered", lang))
-    st.bar_chart(pd.DataFrame({tr("cmp_uncovered", lang): table["population_uncovered"].to_numpy()},
-                              index=names.to_numpy()), horizontal=True, height=60 + 40 * len(table))
+    if table["population_uncovered"].fillna(0).gt(0).any():
+        st.bar_chart(pd.DataFrame({tr("cmp_uncovered", lang): table["population_uncovered"].to_numpy()},
+                                  index=names.to_numpy()), horizontal=True, height=60 + 40 * len(table))
+    else:  # an all-zero chart has no scale to read
+        st.success(tr("cmp_nobody_uncovered", lang))
     d1, d2 = st.columns(2)
     d1.download_button(tr("download_xlsx", lang), data=lambda: export_bytes(table, "both", ".xlsx"),
                        file_name="hromada_ranking.xlsx", on_click="ignore", key="cmp_xlsx",

@@ -11,6 +11,8 @@ import streamlit as st
 
 from analysis.errors import DataError
 from analysis.reporting.inputs import MAX_OSM_UPLOAD_MB, MAX_TABLE_UPLOAD_MB, check_size, upload_suffix
+from analysis.sources.admin import source_text
+from analysis.textformat import escape_markdown
 from dashboard import cache, session
 from dashboard.context import guarded, progress
 from dashboard.i18n import tr
@@ -115,7 +117,7 @@ def import_section(ctx: dict) -> None:
     clip = st.checkbox(tr("clip_to_hromada", lang, name=_hromada_name(ctx)), value=area_known,
                        disabled=not area_known, key="data_import_clip")
     upload = st.file_uploader(tr("osm_upload", lang, limit=MAX_OSM_UPLOAD_MB), key="data_osm_upload",
-                              type=["pbf", "osm", "bz2", "gz"])
+                              type=["pbf", "osm", "bz2", "gz"], max_upload_size=MAX_OSM_UPLOAD_MB)
     # a path on the server's own disk is offered only when the app serves this machine alone: over the network a
     # visitor's text must not name files on the server (uploads cover the remote case)
     path_text = st.text_input(tr("osm_path", lang), key="data_osm_path", placeholder="/home/user/ukraine-latest.osm.pbf",
@@ -163,7 +165,8 @@ def _upload_table(ctx: dict, kind: str) -> None:
             session.forget_upload(code, kind)
             st.rerun()
     upload = st.file_uploader(tr(f"upload_{kind}", lang, limit=MAX_TABLE_UPLOAD_MB), type=TABLE_TYPES,
-                              key=f"data_upload_{kind}", help=tr(f"upload_{kind}_help", lang))
+                              key=f"data_upload_{kind}", help=tr(f"upload_{kind}_help", lang),
+                              max_upload_size=MAX_TABLE_UPLOAD_MB)
     if upload is not None:
         marker = (upload.name, upload.size, getattr(upload, "file_id", None))
         if st.session_state.get(f"processed_{kind}") != marker:
@@ -200,7 +203,7 @@ def registry_section(ctx: dict) -> None:
         st.info(tr("registry_needs_settlements", lang))
         return
     upload = st.file_uploader(tr("registry_upload", lang, limit=MAX_TABLE_UPLOAD_MB), type=["xlsx", "csv"],
-                              key="data_registry_upload")
+                              key="data_registry_upload", max_upload_size=MAX_TABLE_UPLOAD_MB)
     use_shared = st.button(tr("registry_shared", lang), key="data_registry_shared")
     results = st.session_state.setdefault("registry_results", {})
     marker = (upload.name, upload.size) if upload is not None else None
@@ -265,13 +268,14 @@ def loaded_section(ctx: dict) -> None:
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     sources = list(bundle.sources) if bundle is not None else []
     if ctx.get("network_path"):
-        sources.append({"name": cache.network_meta(ctx["network_path"]).get("source", "OpenStreetMap"),
-                        "licence": "© OpenStreetMap contributors, ODbL 1.0",
+        sources.append({"id": "network", "name": cache.network_meta(ctx["network_path"]).get("source", "OpenStreetMap"),
                         "url": "https://www.openstreetmap.org/copyright", "description": ""})
     st.markdown(f"**{tr('sources_title', lang)}**")
     for item in sources:
+        name, licence = source_text(item, lang)
         url = f" — {item['url']}" if item.get("url") else ""
-        st.markdown(f"- **{item.get('name', '')}** — {item.get('licence', '')}{url}")
+        # names can be a user's file name: shown as text, never as markdown
+        st.markdown(f"- **{escape_markdown(name)}** — {escape_markdown(licence)}{escape_markdown(url)}")
     st.caption(tr("licence_note", lang))
     networks = cache.saved_networks()
     if networks:
