@@ -16,7 +16,7 @@ import streamlit as st  # noqa: E402
 
 from dashboard import assets, cache, norms_ui, session  # noqa: E402
 from dashboard.context import CTX_KEY, ctx_args, guarded, sticky, sticky_selectbox  # noqa: E402
-from dashboard.i18n import LANGUAGES, tr  # noqa: E402
+from dashboard.i18n import LANGUAGES, fmt_num, tr  # noqa: E402
 
 PAGES = (
     ("views/overview.py", "page_overview", ":material/home:", True),
@@ -26,6 +26,9 @@ PAGES = (
     ("views/compare.py", "page_compare", ":material/leaderboard:", False),
     ("views/data.py", "page_data", ":material/database:", False),
 )
+
+#: Circuity factors offered for estimates without a road network (1.0-2.0 in steps of 0.05).
+CIRCUITY_OPTIONS: tuple[float, ...] = tuple(round(1.0 + 0.05 * i, 2) for i in range(21))
 
 
 def hromada_choice(lang: str, root: str | None) -> str | None:
@@ -86,8 +89,10 @@ def sidebar() -> dict:
     if ctx["bundle"] is not None:
         bounds = tuple(ctx["bundle"].boundary.total_bounds)
     ctx["network_path"] = network_choice(lang, bounds)
-    ctx["circuity"] = st.sidebar.slider(tr("circuity", lang), 1.0, 2.0, 1.3, 0.05, key="circuity",
-                                        help=tr("circuity_help", lang))
+    # a select slider: its values are written as the language writes numbers (1,30), a plain slider's are not
+    ctx["circuity"] = st.sidebar.select_slider(tr("circuity", lang), options=CIRCUITY_OPTIONS, value=1.3,
+                                               format_func=lambda v: fmt_num(v, lang, 2), key="circuity",
+                                               help=tr("circuity_help", lang))
     if ctx["bundle"] is not None:
         with guarded(lang):
             if ctx["network_path"]:
@@ -101,10 +106,27 @@ def sidebar() -> dict:
     return ctx
 
 
+def _css_string(text: str) -> str:
+    """A catalog text as a CSS string literal (quotes, backslashes and line breaks escaped)."""
+    return '"' + "".join(f"\\{ord(c):06x}" if c in '"\\\n\r<>' else c for c in text) + '"'
+
+
+def uploader_css(lang: str) -> str:
+    """CSS that writes Streamlit's file-uploader chrome ("Upload", "200MB per file") in the page language: Streamlit
+    has no setting for it. The texts come from the catalogs (``uploader_button``, ``uploader_drop``); each
+    uploader's own label already says the size limit and formats."""
+    button = '[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p'
+    hint = '[data-testid="stFileUploaderDropzoneInstructions"] span'
+    return (f"<style>{button}{{font-size:0}}{button}::after{{content:{_css_string(tr('uploader_button', lang))};"
+            f"font-size:0.875rem}}{hint}{{font-size:0}}{hint}::after{{content:{_css_string(tr('uploader_drop', lang))};"
+            "font-size:0.75rem}</style>")
+
+
 def main() -> None:
     st.set_page_config(page_title="Hromada Access", page_icon="🗺️", layout="wide")
     assets.ensure_leaflet()
     lang = st.session_state.get("lang", "uk")
+    st.html(uploader_css(lang))
     pages = [st.Page(path, title=tr(title, lang), icon=icon, default=default) for path, title, icon, default in PAGES]
     page = st.navigation(pages)
     ctx = sidebar()

@@ -146,7 +146,7 @@ def test_changing_the_cnap_threshold_gives_coverage_summary_figures(minutes, use
 def test_walking_and_circuity_change_figures_as_the_api_says():
     at = start()
     at.radio(key="mode").set_value("walk")
-    at.slider(key="circuity").set_value(1.5)
+    at.select_slider(key="circuity").set_value(1.5)
     at.run()
     ok(at)
     row = expected_cnap(mode="walk", circuity=1.5)

@@ -202,3 +202,24 @@ def test_dashboard_in_a_browser_offline(server, browser):
     assert not page_errors, page_errors
     assert not outside, f"the page tried to reach the internet: {outside}"
     context.close()
+
+
+def test_file_uploaders_speak_the_page_language(server, browser):
+    """Streamlit draws its uploader's "Upload" / "200MB per file" in English; the dashboard's CSS writes the
+    catalog's texts over them (dashboard.app.uploader_css): what a reader sees is the computed ::after content."""
+    from dashboard.i18n import tr
+
+    context = browser.new_context(viewport={"width": 1440, "height": 1100}, locale="uk-UA")
+    page = context.new_page()
+    page.goto(f"{server}/data", wait_until="domcontentloaded")
+    page.get_by_test_id("stFileUploaderDropzoneInstructions").first.wait_for(state="attached", timeout=90_000)
+    seen = page.evaluate("""() => {
+        const button = document.querySelector('[data-testid="stFileUploaderDropzone"] button '
+                                              + '[data-testid="stMarkdownContainer"] p');
+        const hint = document.querySelector('[data-testid="stFileUploaderDropzoneInstructions"] span');
+        const after = (el) => getComputedStyle(el, '::after').content;
+        return {button: after(button), hint: after(hint), hidden: getComputedStyle(button).fontSize};
+    }""")
+    context.close()
+    assert seen == {"button": f'"{tr("uploader_button", "uk")}"', "hint": f'"{tr("uploader_drop", "uk")}"',
+                    "hidden": "0px"}
