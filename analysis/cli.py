@@ -255,13 +255,28 @@ def _run_bundle(args):
     from analysis.reporting.inputs import assemble_bundle
     from analysis.sources.packs import load_demo_pack
 
+    chosen = [name for name, value in (("--pack", args.pack), ("--hromada", args.hromada),
+                                       ("--katottg", args.katottg)) if value]
+    if len(chosen) > 1:
+        raise HromadaAccessError(f"Give one of --pack, --hromada or --katottg, not {' and '.join(chosen)}.")
     if args.pack:
         if args.settlements or args.points:
             raise HromadaAccessError("Give --pack, or --katottg with --settlements [--points], not both.")
         return load_demo_pack(args.pack, args.data_root)
-    if not (args.katottg and args.settlements):
-        raise HromadaAccessError("Say which hromada to analyse: --pack CODE, or --katottg CODE --settlements FILE "
-                                 "[--points FILE].")
+    if args.hromada:
+        from analysis.sources.national import resolve_hromada_code
+
+        # any hromada of Ukraine from the national reference data (its demo pack or saved OSM data when there is
+        # one is not used here: --pack names the pack); own files may replace its settlements or points
+        code = resolve_hromada_code(args.hromada, args.data_root)
+        if not (args.settlements or args.points):
+            from analysis.sources.national import load_hromada
+
+            return load_hromada(code, args.data_root)
+        args.katottg = code
+    if not args.katottg or not (args.settlements or args.hromada):
+        raise HromadaAccessError("Say which hromada to analyse: --hromada CODE_OR_NAME (any hromada of Ukraine), "
+                                 "--pack CODE, or --katottg CODE --settlements FILE [--points FILE].")
 
     def upload(path):
         path = Path(path)
@@ -269,7 +284,7 @@ def _run_bundle(args):
             raise HromadaAccessError(f"File not found: {path}")
         return path.name, path.read_bytes()
 
-    bundle = assemble_bundle(args.katottg, args.data_root, upload(args.settlements),
+    bundle = assemble_bundle(args.katottg, args.data_root, upload(args.settlements) if args.settlements else None,
                              upload(args.points) if args.points else None)
     if bundle is None:
         raise HromadaAccessError(f"No settlements for {args.katottg}.")
@@ -448,6 +463,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_fetch)
 
     p = sub.add_parser("run", help="analyse a hromada (demo pack or own files) into a GeoPackage + CSV")
+    p.add_argument("--hromada", help="any hromada of Ukraine by KATOTTG code or name (national reference data, "
+                                     "offline)")
     p.add_argument("--pack", help="demo pack KATOTTG code or folder")
     p.add_argument("--katottg", help="hromada KATOTTG code, with --settlements (and --points) of your own")
     p.add_argument("--settlements", help="settlements file (CSV/XLSX/GeoJSON/GPKG) for --katottg")

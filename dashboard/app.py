@@ -32,11 +32,19 @@ CIRCUITY_OPTIONS: tuple[float, ...] = tuple(round(1.0 + 0.05 * i, 2) for i in ra
 
 
 def hromada_choice(lang: str, root: str | None) -> str | None:
-    """Sidebar choice of the hromada: the demo packs plus hromadas found on the Overview page."""
+    """Sidebar choice of the hromada: the demo packs first (curated examples), then hromadas found on the Overview
+    page, then every hromada of Ukraine by oblast — type a name (UA or EN), an oblast or a code to filter."""
     packs = cache.packs(root)
-    labels = {row.code: f"{row.name_uk if lang == 'uk' else row.name_en} ({row.code})" for row in packs.itertuples()}
+    demo = tr("demo_prefix", lang)
+    labels = {row.code: f"{demo}: {row.name_uk if lang == 'uk' else row.name_en} ({row.code})"
+              for row in packs.itertuples()}
     for code, names in st.session_state.get("extra_hromadas", {}).items():
         labels.setdefault(code, f"{names.get(lang) or names.get('uk') or code} ({code})")
+    with guarded(lang):
+        for row in cache.hromada_list(root).itertuples():
+            name = (row.name_en if lang == "en" and isinstance(row.name_en, str) else None) or row.name_uk
+            other = row.name_en if lang == "uk" and isinstance(row.name_en, str) else None
+            labels.setdefault(row.code, f"{row.oblast} · {name}" + (f" / {other}" if other else "") + f" ({row.code})")
     if not labels:
         st.sidebar.error(tr("no_packs", lang))
         return None

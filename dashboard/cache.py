@@ -47,6 +47,17 @@ def packs(root: str | None) -> pd.DataFrame:
     return list_demo_packs(root)
 
 
+@st.cache_data(show_spinner=False)
+def hromada_list(root: str | None) -> pd.DataFrame:
+    """Every hromada that has a boundary (1,466: all outside Crimea and the exclusion zone), sorted by oblast and
+    name: ``code``, ``name_uk``, ``name_en``, ``oblast`` (:func:`analysis.sources.admin.hromada_index`)."""
+    from analysis.sources.admin import hromada_index
+
+    index = hromada_index(root)
+    index = index[index["has_boundary"].fillna(False).astype(bool)]
+    return index.sort_values(["oblast", "name_uk"], kind="stable")[["code", "name_uk", "name_en", "oblast"]]
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
 def search_hromadas(query: str, root: str | None) -> pd.DataFrame:
     from analysis.sources.admin import find_hromada

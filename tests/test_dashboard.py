@@ -71,9 +71,10 @@ def cnap_norm(minutes: float = 30.0, km: float | None = 14.0, mode: str = "drive
 def expected_cnap(code: str = BRODY, *, minutes: float = 30.0, km: float | None = 14.0, mode: str = "drive",
                   circuity: float = 1.3, network=None, settlements=None, points=None) -> pd.Series:
     """The ЦНАП coverage summary row straight from the analysis API."""
-    bundle = load_demo_pack(code)
-    settlements = bundle.settlements if settlements is None else settlements
-    points = bundle.service_points if points is None else points
+    if settlements is None or points is None:
+        bundle = load_demo_pack(code)
+        settlements = bundle.settlements if settlements is None else settlements
+        points = bundle.service_points if points is None else points
     result = compute_access(settlements, points, network, mode=mode, by="group", circuity=circuity)
     evaluation = evaluate_norms(result, settlements, [cnap_norm(minutes, km, mode)])
     return coverage_summary(evaluation, settlements, by_hromada=False).iloc[0]
@@ -178,19 +179,45 @@ def test_ukrainian_is_the_default_language():
     assert tr("kpi_covered", "uk") in [m.label for m in at.metric]
 
 
-def test_search_finds_a_hromada_without_pack_and_says_what_is_missing():
+def test_any_hromada_opens_from_the_national_data():
+    """A hromada without a demo pack or OSM data (Бучанська, found by the search) is analysed offline from the
+    national settlement points: its population is Ukrstat 2022 (read here with the csv module) and the overview's
+    figures are the analysis API's on :func:`analysis.sources.national.load_hromada`."""
+    import csv
+
+    from analysis.sources.admin import data_root
+    from analysis.sources.national import load_hromada
+
+    code = "UA32080070000050759"
     at = start()
     at.text_input(key="overview_search").set_value("Бучанська").run()
     ok(at)
-    assert at.selectbox(key="overview_search_choice").value == "UA32080070000050759"
+    assert at.selectbox(key="overview_search_choice").value == code
     at.button(key="overview_open").click().run()
     ok(at)
-    assert at.selectbox(key="hromada").value == "UA32080070000050759"
-    assert any(tr("no_data_for_hromada", "uk") in w.value for w in at.warning)
-    assert any(tr("missing_settlements", "uk") in m.value for m in at.markdown)
+    assert at.selectbox(key="hromada").value == code
+    with open(data_root() / "admin/population/hromada_population_2022_ukrstat_kse.csv", encoding="utf-8") as handle:
+        official = next(float(r["total_population_2022"]) for r in csv.DictReader(handle) if r["hromada_code"] == code)
+    bundle = load_hromada(code)
+    # each settlement's figure is rounded to a whole person: the sum is off by at most half a person each
+    assert abs(bundle.settlements["population"].sum() - official) <= len(bundle.settlements) / 2
+    row = expected_cnap(code, settlements=bundle.settlements, points=bundle.service_points)
+    assert metric(at, tr("kpi_covered", "uk")) == fmt_int(row["population_covered"])
+    assert row["population_total"] == bundle.settlements["population"].sum()
     for page in ("views/coverage.py", "views/barrier_free.py", "views/planning.py", "views/data.py"):
         at.switch_page(page).run()
         ok(at)
+
+
+def test_sidebar_lists_every_hromada_of_ukraine():
+    from analysis.sources.admin import hromada_index
+
+    at = start()
+    options = at.selectbox(key="hromada").options
+    index = hromada_index()
+    assert len(options) == int(index["has_boundary"].sum()) == 1466
+    assert options[0].startswith(tr("demo_prefix", "uk") + ":")
+    assert any("Київська" in o and "Бучанська" in o and "UA32080070000050759" in o for o in options)
 
 
 def test_search_by_code_and_unknown_name():

@@ -24,6 +24,7 @@ from analysis.sources.admin import (
     SOURCE_POPULATION,
     hromada_boundary,
 )
+from analysis.sources.national import load_hromada
 from analysis.sources.osm_places import service_points_from_osm, settlements_from_osm_places
 from analysis.sources.packs import HromadaBundle, list_demo_packs, load_demo_pack
 from analysis.sources.places import (
@@ -133,8 +134,9 @@ def bundle_from_osm_extract(code: str, root, folder: str | Path) -> HromadaBundl
 
 def assemble_bundle(code: str, root=None, settlements_file: Upload | None = None, points_file: Upload | None = None,
                     osm_dir: str | None = None, surveys: tuple[Upload, ...] = ()) -> HromadaBundle | None:
-    """The hromada's data: its demo pack, else a saved OSM extract, else the user's settlements; the user's own
-    tables replace the pack's; surveys are applied. None when nothing with settlement points is available."""
+    """The hromada's data: its demo pack, else a saved OSM extract, else the user's settlements, else the national
+    reference data (:func:`analysis.sources.national.load_hromada`); the user's own tables replace the pack's;
+    surveys are applied."""
     pack_codes = set(list_demo_packs(root)["code"])
     if code in pack_codes:
         result = load_demo_pack(code, root)
@@ -147,8 +149,8 @@ def assemble_bundle(code: str, root=None, settlements_file: Upload | None = None
                                name_en=str(info.get("name_en") or code), boundary=outline,
                                settlements=settlements_from_upload(settlements_file, code, outline),
                                service_points=empty_service_points(), sources=[], notes=[])
-    else:
-        return None
+    else:  # any hromada of Ukraine from the national reference data
+        result = load_hromada(code, root)
     notes = list(result.notes)
     sources = list(result.sources)
     if settlements_file is not None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import mmap
+import functools
 import os
 import re
 from pathlib import Path
@@ -219,8 +220,16 @@ def read_codifier(root: str | os.PathLike | None = None) -> pd.DataFrame:
 
 
 def read_settlements_flat(root: str | os.PathLike | None = None) -> pd.DataFrame:
-    """``admin/katottg/katottg_settlements_flat.csv``: every M/X/C settlement with hromada, OSM node and population."""
+    """``admin/katottg/katottg_settlements_flat.csv``: every M/X/C settlement with hromada, OSM node and population.
+
+    The parsed file is memoised per path and modification time (a hromada's loading reads it three times); each
+    call returns its own copy."""
     path = _require_file(_root(root) / SETTLEMENTS_FLAT)
+    return _read_settlements_flat(str(path), path.stat().st_mtime_ns).copy()
+
+
+@functools.lru_cache(maxsize=2)
+def _read_settlements_flat(path: str, _mtime_ns: int) -> pd.DataFrame:
     table = pd.read_csv(
         path,
         dtype={"settlement_code": str, "hromada_code": str, "raion_code": str, "oblast_code": str, "koatuu": str,
