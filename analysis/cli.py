@@ -291,9 +291,44 @@ def _run_bundle(args):
     return bundle
 
 
+def _service_area_breaks(text: str | None) -> tuple[float, ...]:
+    """``--service-areas 15,30,45,60`` as minutes (empty or ``none``: no service areas)."""
+    if text is None or str(text).strip().lower() in ("", "none", "0"):
+        return ()
+    try:
+        breaks = tuple(float(part) for part in str(text).split(","))
+    except ValueError:
+        raise HromadaAccessError(f"--service-areas takes minutes separated by commas, e.g. 15,30,45,60; got {text!r}."
+                                 ) from None
+    if not all(math.isfinite(b) and b > 0 for b in breaks):
+        raise HromadaAccessError(f"--service-areas minutes must be positive numbers; got {text!r}.")
+    return tuple(sorted(set(breaks)))
+
+
+def _run_extras(args, bundle, router, report, breaks) -> dict:
+    """Service areas and suggested new points of the ЦНАП group for ``run`` (the dashboard's calls)."""
+    from analysis.metrics.norms import norm_for_group
+    from analysis.metrics.service_areas import areas_for
+    from analysis.planning.scenario import PlanningContext
+    from analysis.planning.suggest import suggest_points
+
+    group = "cnap"
+    points = bundle.service_points[bundle.service_points["group"] == group] if len(bundle.service_points) else None
+    extras: dict = {}
+    if breaks and points is not None and len(points):
+        extras["service_areas"] = areas_for(router, points, breaks)
+    norm = norm_for_group(report.norms, group)
+    if args.suggest and points is not None and len(points) and norm is not None:
+        context = PlanningContext.build(router, bundle.settlements, bundle.service_points, group=group, norm=norm)
+        extras["suggestion"] = suggest_points(context, args.suggest)
+        extras["suggestion_group"] = group
+    return extras
+
+
 def cmd_run(args) -> int:
     from analysis.metrics.access import compute_access
-    from analysis.outputs import write_csv, write_geopackage
+    from analysis.outputs import write_csv, write_geopackage, write_xlsx
+    from analysis.reporting.layers import result_layers
     from analysis.reporting.pipeline import analyse_hromada
     from analysis.routing.router import router_for
 
@@ -301,7 +336,10 @@ def cmd_run(args) -> int:
     if out.suffix.lower() != ".gpkg":
         raise HromadaAccessError(f"run writes a GeoPackage (+ a CSV beside it): give --out ending in .gpkg, not "
                                  f"{out.name!r}.")
-    _check_paths([out, out.with_suffix(".csv")], [args.settlements, args.points, args.osm])
+    _check_paths([out, out.with_suffix(".csv"), out.with_suffix(".xlsx")], [args.settlements, args.points, args.osm])
+    if args.suggest < 0:
+        raise HromadaAccessError(f"--suggest must be 0 or more new points; got {args.suggest}.")
+    breaks = _service_area_breaks(args.service_areas)
     bundle = _run_bundle(args)
     _print_notes(bundle.settlements, bundle.service_points)
     progress, close = _progress_bar(not args.quiet)
@@ -319,29 +357,18 @@ def cmd_run(args) -> int:
         result = compute_access(bundle.settlements, bundle.service_points, by=args.by, router=router,
                                 progress=progress)
         report = analyse_hromada(bundle, router=router, access=result)
+        extras = _run_extras(args, bundle, router, report, breaks)
     finally:
         close()
-    settlements = result.settlements.assign(method=result.method)
-    geometry = bundle.settlements.set_index(bundle.settlements["id"].astype(str)).geometry
-    import geopandas as gpd
-
-    norm_status = gpd.GeoDataFrame(report.evaluation, crs="EPSG:4326",
-                                   geometry=report.evaluation["settlement_id"].astype(str).map(geometry).to_numpy())
-    layers = {
-        "settlements": settlements,
-        "service_points": result.service_points,
-        "boundary": bundle.boundary,
-        "travel_times": result.long,
-        "norm_status": norm_status,
-        "coverage_summary": report.summary,
-        "data_quality": report.data_quality.flags,
-    }
-    if network is not None:
-        layers["roads"] = network.edges_gdf()
+    settlements = result.settlements
+    layers = result_layers(bundle, report, result, roads=network.edges_gdf() if network is not None else None,
+                           **extras)
     write_geopackage(layers, out)
     write_csv(result.long, out.with_suffix(".csv"))
+    write_xlsx({name: table for name, table in layers.items() if name != "roads"}, out.with_suffix(".xlsx"))
     label = result.method_label["en"]
-    print(f"{out} (+ {out.with_suffix('.csv').name}): {bundle.name_uk} — {len(settlements)} settlements, "
+    print(f"{out} (+ {out.with_suffix('.csv').name}, {out.with_suffix('.xlsx').name}): {bundle.name_uk} — "
+          f"{len(settlements)} settlements, "
           f"{len(result.service_points)} service points; {label}")
     for row in report.summary.itertuples():
         if row.evaluated:
@@ -465,6 +492,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="analyse a hromada (demo pack or own files) into a GeoPackage + CSV")
     p.add_argument("--hromada", help="any hromada of Ukraine by KATOTTG code or name (national reference data, "
                                      "offline)")
+    p.add_argument("--suggest", type=int, default=3, help="suggest this many new ЦНАП points (0: none; default 3)")
+    p.add_argument("--service-areas", default="15,30,45,60",
+                   help="ЦНАП service-area minutes, comma-separated ('none': skip; default 15,30,45,60)")
     p.add_argument("--pack", help="demo pack KATOTTG code or folder")
     p.add_argument("--katottg", help="hromada KATOTTG code, with --settlements (and --points) of your own")
     p.add_argument("--settlements", help="settlements file (CSV/XLSX/GeoJSON/GPKG) for --katottg")

@@ -9,11 +9,11 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
 from analysis.outputs import write_csv, write_geopackage, write_xlsx
+from analysis.reporting.layers import result_layers
 from dashboard import cache, report
 from dashboard.context import ctx_args
 from dashboard.i18n import tr
@@ -21,25 +21,10 @@ from dashboard.i18n import tr
 
 def _layers(spec: dict, network_path: str | None, mode: str, circuity: float, max_snap_m: float | None, norms: tuple,
             norm_id: str) -> dict:
-    """The hromada's tables as they are on the pages (one analysis, :func:`dashboard.cache.report`)."""
+    """The hromada's tables as they are on the pages: the layers of :func:`analysis.reporting.layers.result_layers`
+    (the CLI's ``run`` writes the same) from the one cached analysis (:func:`dashboard.cache.report`)."""
     args = (spec, network_path, mode, circuity, max_snap_m)
-    result = cache.access(*args)
-    hromada = cache.bundle(**spec)
-    evaluation = cache.evaluation(*args, norms)
-    geometry = hromada.settlements.set_index("id").geometry
-    evaluation_gdf = gpd.GeoDataFrame(evaluation, geometry=evaluation["settlement_id"].map(geometry).to_numpy(),
-                                      crs=4326)
-    layers = {
-        "settlements": result.settlements.assign(method=result.method),
-        "service_points": result.service_points,
-        "boundary": hromada.boundary,
-        "norm_evaluation": evaluation_gdf,
-        "coverage_summary": cache.summary(*args, norms),
-        "gaps": cache.gaps(*args, norms, norm_id),
-        "travel_times": result.long,
-        "data_quality": cache.quality(*args, norms).flags,
-    }
-    return layers
+    return result_layers(cache.bundle(**spec), cache.report(*args, norms), cache.access(*args))
 
 
 def _clean(frame: pd.DataFrame) -> pd.DataFrame:

@@ -142,6 +142,48 @@ def test_run_demo_pack_writes_geopackage_layers(tmp_path, data_root):
     assert (settlements["method"] == "estimated").all()
     assert settlements["travel_time_min__cnap"].notna().all()
     assert (tmp_path / "brody.csv").exists()
+    # the full analysis: the dashboard's layers (analysis.reporting.layers), also as an XLSX beside
+    full = {"settlements", "service_points", "boundary", "travel_times", "norm_status", "coverage_summary", "gaps",
+            "data_quality", "service_areas", "suggestions"}
+    assert full <= set(layers)
+    assert set(pd.read_excel(tmp_path / "brody.xlsx", sheet_name=None)) == full
+    summary = pyogrio.read_dataframe(out, layer="coverage_summary", read_geometry=False).set_index("norm_id")
+    assert summary.loc["cnap_access", "population_total"] == settlements["population"].sum()
+    areas = gpd.read_file(out, layer="service_areas")
+    assert sorted(areas["break_min"]) == [15.0, 30.0, 45.0, 60.0]
+    assert areas.to_crs(6381).area.is_monotonic_increasing  # nested: 15 min inside 30 min ...
+    assert main(["--quiet", "--data-root", str(data_root), "run", "--pack", BRODY, "--out", str(out),
+                 "--suggest", "-1"]) == 2
+    assert main(["--quiet", "--data-root", str(data_root), "run", "--pack", BRODY, "--out", str(out),
+                 "--service-areas", "15,abc"]) == 2
+
+
+def test_run_suggestions_layer_is_the_planning_pages_suggestion(data_root):
+    """Suggested points in the run/download layers are suggest_points' on the planning context, placed at their
+    candidate settlements; with a 10-min norm Brody has residents to cover."""
+    from analysis.metrics.access import compute_access
+    from analysis.metrics.norms import DEFAULT_NORMS, get_norm, with_threshold
+    from analysis.planning.scenario import PlanningContext
+    from analysis.planning.suggest import suggest_points
+    from analysis.reporting.layers import result_layers
+    from analysis.reporting.pipeline import analyse_hromada
+    from analysis.sources.packs import load_demo_pack
+
+    bundle = load_demo_pack(BRODY, data_root)
+    norm = with_threshold(get_norm(DEFAULT_NORMS, "cnap_access"), max_time_min=10.0, max_distance_km=None)
+    norms = tuple(norm if n.id == "cnap_access" else n for n in DEFAULT_NORMS)
+    access = compute_access(bundle.settlements, bundle.service_points)
+    report = analyse_hromada(bundle, norms=norms, router=access.router, access=access)
+    context = PlanningContext.build(access.router, bundle.settlements, bundle.service_points, group="cnap", norm=norm)
+    suggestion = suggest_points(context, 2)
+    layer = result_layers(bundle, report, access, suggestion=suggestion)["suggestions"]
+    assert list(layer["candidate_id"]) == suggestion.chosen_ids and len(layer) == 2
+    assert layer["newly_covered_population"].sum() == suggestion.newly_covered_population > 0
+    at = bundle.settlements.set_index("id").geometry
+    assert all(g.equals(at[c]) for c, g in zip(layer["candidate_id"], layer.geometry))
+    gaps = result_layers(bundle, report, access)["gaps"]
+    uncovered = report.evaluation.query("norm_id == 'cnap_access' and not meets_norm")
+    assert set(gaps.loc[gaps["norm_id"] == "cnap_access", "settlement_id"]) == set(uncovered["settlement_id"])
 
 
 def test_registry_points_have_one_id_form_in_run_and_travel_times(tmp_path, data_root):

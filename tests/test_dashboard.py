@@ -283,7 +283,7 @@ def test_downloads_are_valid_files(tmp_path):
     gpkg = tmp_path / "x.gpkg"
     gpkg.write_bytes(exports.geopackage_bytes(*args))
     layers = {name for name, _ in pyogrio.list_layers(gpkg)}
-    assert {"settlements", "service_points", "boundary", "norm_evaluation"} <= layers
+    assert {"settlements", "service_points", "boundary", "norm_status", "gaps", "coverage_summary"} <= layers
     csv = pd.read_csv(io.BytesIO(exports.csv_bytes(*args)), encoding="utf-8-sig")
     assert len(csv) == len(ctx["bundle"].settlements) * len(ctx["norms"])
 

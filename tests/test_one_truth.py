@@ -134,7 +134,7 @@ def test_every_surface_gives_the_same_norm_status(case, workspace, lviv_extract,
     assert before.reindex(ids).equals(truth)
 
     # the dashboard's XLSX download
-    xlsx = pd.read_excel(io.BytesIO(exports.xlsx_bytes(*args, NORMS, CNAP.id)), sheet_name="norm_evaluation",
+    xlsx = pd.read_excel(io.BytesIO(exports.xlsx_bytes(*args, NORMS, CNAP.id)), sheet_name="norm_status",
                          dtype={"settlement_id": str})
     assert _status(xlsx).reindex(ids).equals(truth)
 
@@ -155,6 +155,18 @@ def test_every_surface_gives_the_same_norm_status(case, workspace, lviv_extract,
     assert done.returncode == 0, done.stderr
     cli = pyogrio.read_dataframe(out, layer="norm_status")
     assert _status(cli.assign(settlement_id=cli["settlement_id"].astype(str))).reindex(ids).equals(truth)
+    # run's coverage summary and gaps are the dashboard download's (one list of layers: analysis.reporting.layers)
+    sheets = pd.read_excel(io.BytesIO(exports.xlsx_bytes(*args, NORMS, CNAP.id)), sheet_name=None)
+    for layer, key in (("coverage_summary", ["norm_id", "population_covered", "population_uncovered"]),
+                       ("gaps", ["norm_id", "settlement_id", "population"])):
+        from_cli = pyogrio.read_dataframe(out, layer=layer, read_geometry=False)
+        assert len(from_cli) == len(sheets[layer]), layer
+        for column in key:
+            left, right = from_cli[column].reset_index(drop=True), sheets[layer][column].reset_index(drop=True)
+            if column in ("norm_id", "settlement_id"):
+                assert left.astype(str).tolist() == right.astype(str).tolist(), (layer, column)
+            else:
+                np.testing.assert_allclose(left.astype(float), right.astype(float), err_msg=f"{layer}.{column}")
 
     # the figures are not trivial: some settlements are in, and on the Lviv extract some are not routed at all
     assert truth.any()

@@ -22,9 +22,9 @@ Example
 
 from __future__ import annotations
 
+import functools
 import json
 import mmap
-import functools
 import os
 import re
 from pathlib import Path
