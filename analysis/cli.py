@@ -416,13 +416,42 @@ def cmd_geocode_registry(args) -> int:
     from analysis.sources.packs import load_demo_pack
     from analysis.sources.registry import geocode_registry, load_registry
 
-    _check_paths([Path(args.out)], [args.registry])
-    bundle = load_demo_pack(args.pack, args.data_root)
+    out = Path(args.out)
+    _check_paths([out], [args.registry])
+    if bool(args.all) == bool(args.pack or args.hromada):
+        raise HromadaAccessError("Give --all (the whole registry), or one hromada with --pack or --hromada.")
     registry = load_registry(args.registry, root=args.data_root)
+    if args.all:
+        import pandas as pd
+
+        from analysis.sources.national import place_registry
+
+        progress, close = _progress_bar(not args.quiet)
+        try:
+            placed, unplaced, figures = place_registry(args.data_root, registry=registry, progress=progress)
+        finally:
+            close()
+        columns = ["registry_code", "name", "category", "group", "hromada_katottg", "settlement_katottg",
+                   "settlement_name", "lon", "lat", "location_precision", "geocode_method", "geocode_matched_text",
+                   "inside_hromada", "address", "workers_total", "disability", "pandus", "dis_sanit", "braille_mat"]
+        table = placed[[c for c in columns if c in placed.columns]].rename(columns={"geocode_method": "match"})
+        table = pd.concat([table.assign(reason=""), unplaced.assign(reason=unplaced["reason"])], ignore_index=True)
+        _write_table(table, out, layer="registry")
+        print(f"{out}: {figures['n_placed']:,} of {figures['n_rows']:,} registry rows placed "
+              f"({figures['share_placed']:.1%}); {figures['n_inside_own_hromada']:,} of them at a settlement inside "
+              f"their own hromada ({figures['share_inside_own_hromada']:.1%}); {len(unplaced):,} not placed, each "
+              f"with its reason ({figures['n_unclaimed']:,} name no hromada, {figures['n_ambiguous']:,} claimed by "
+              "several)")
+        return 0
+    if args.hromada:
+        from analysis.sources.national import load_hromada
+
+        bundle = load_hromada(args.hromada, args.data_root, registry=registry)
+    else:
+        bundle = load_demo_pack(args.pack, args.data_root)
     placed, unplaced = geocode_registry(
         registry, bundle.settlements, bundle.code, bundle.name_uk, oblast_name=bundle.boundary.iloc[0].get("oblast")
     )
-    out = Path(args.out)
     _write_table(placed, out, layer="service_points")
     print(f"{out}: {len(placed)} registry rows placed, {len(unplaced)} not placed")
     for _, row in unplaced.iterrows():
@@ -523,7 +552,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_packs)
 
     p = sub.add_parser("geocode-registry", help="place Mintsyfra ЦНАП registry rows at settlements")
-    p.add_argument("--pack", required=True, help="demo pack code (settlements to match against)")
+    p.add_argument("--all", action="store_true", help="the whole registry, each row at its hromada (one table: "
+                                                      "placed rows with lon/lat, unplaced rows with a reason)")
+    p.add_argument("--hromada", help="one hromada of Ukraine (KATOTTG code or name)")
+    p.add_argument("--pack", help="demo pack code (settlements to match against)")
     p.add_argument("--registry", default=None, help="registry CSV/XLSX (default: shared Mintsyfra registry)")
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_geocode_registry)

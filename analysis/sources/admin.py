@@ -549,6 +549,14 @@ def hromada_settlements_codifier(code: str, root: str | os.PathLike | None = Non
     return rows[order].sort_values("settlement_code", ignore_index=True)
 
 
+@functools.lru_cache(maxsize=2)
+def _read_transition(path: str, _mtime_ns: int) -> pd.DataFrame:
+    """The KOATUU → KATOTTG transition table, parsed once per path and modification time (callers filter it)."""
+    table = pd.read_csv(path, sep=";", dtype=str, keep_default_na=False)
+    table.columns = ["koatuu", "type", "koatuu_name", "katottg", "category", "katottg_name"]
+    return table
+
+
 def settlement_former_names(code: str, root: str | os.PathLike | None = None) -> pd.DataFrame:
     """Former names of one hromada's settlements, from the official KOATUU → KATOTTG transition table (2020).
 
@@ -563,8 +571,7 @@ def settlement_former_names(code: str, root: str | os.PathLike | None = None) ->
     """
     current = hromada_settlements_codifier(code, root)[["settlement_code", "name"]]
     path = _require_file(_root(root) / KOATUU_TRANSITION)
-    table = pd.read_csv(path, sep=";", dtype=str, keep_default_na=False)
-    table.columns = ["koatuu", "type", "koatuu_name", "katottg", "category", "katottg_name"]
+    table = _read_transition(str(path), path.stat().st_mtime_ns)
     table = table[table["katottg"].isin(current["settlement_code"])]
     names = pd.concat(
         [

@@ -42,6 +42,7 @@ from analysis.sources.admin import (
     hromada_boundary,
     hromada_settlements_codifier,
     read_hromada_centres,
+    settlement_former_names,
 )
 from analysis.sources.packs import HromadaBundle
 from analysis.sources.places import empty_service_points
@@ -106,7 +107,7 @@ def resolve_hromada_code(code_or_name: str, root: str | os.PathLike | None = Non
 
 
 def national_settlements(code: str, root: str | os.PathLike | None = None,
-                         points: pd.DataFrame | None = None) -> gpd.GeoDataFrame:
+                         points: pd.DataFrame | None = None, centres: set[str] | None = None) -> gpd.GeoDataFrame:
     """The standard settlements table of one hromada from the codifier and the national points (population not yet
     rescaled: ``population`` is the OSM tag, ``population_source = "osm_tag"``).
 
@@ -115,6 +116,8 @@ def national_settlements(code: str, root: str | os.PathLike | None = None,
     ``is_hromada_centre``, ``osm_population``, ``osm_node_id``, ``koatuu``, ``geometry_source`` (``osm_place_node``,
     ``osm_settlement_polygon``, ``texty_2019``), ``geometry_match``, ``inside_hromada``, ``dist_hromada_m``; only
     settlements that have a point (the others: :func:`analysis.sources.population.missing_settlements`).
+    ``points`` (the national points, or just this hromada's) and ``centres`` (hromada-centre settlement codes)
+    save re-reading the files when loading many hromadas.
     """
     codifier = hromada_settlements_codifier(code, root)
     points = read_settlement_points(root) if points is None else points
@@ -123,7 +126,8 @@ def national_settlements(code: str, root: str | os.PathLike | None = None,
     lon = rows.index.map(mine["lon"]).to_numpy(dtype=float)
     lat = rows.index.map(mine["lat"]).to_numpy(dtype=float)
     placed = np.isfinite(lon) & np.isfinite(lat)
-    centres = set(read_hromada_centres(root)["hromada_center_code"].dropna())
+    if centres is None:
+        centres = set(read_hromada_centres(root)["hromada_center_code"].dropna())
     population = pd.to_numeric(rows["osm_population"], errors="coerce").astype(float)
     table = pd.DataFrame({
         "id": rows.index.to_numpy(dtype=object),
@@ -189,7 +193,8 @@ def load_hromada(code_or_name: str, root: str | os.PathLike | None = None, *, po
     try:
         registry = load_registry(root=root) if registry is None else registry
         service_points, unplaced = geocode_registry(registry, settlements, code, str(info.get("name_uk", "")),
-                                                    oblast_name=info.get("oblast"))
+                                                    oblast_name=info.get("oblast"),
+                                                    aliases=settlement_former_names(code, root))
     except DataError as exc:  # no registry file, or no row for this hromada: settlements still analysable
         notes.append(str(exc))
     if not len(service_points):
@@ -201,3 +206,95 @@ def load_hromada(code_or_name: str, root: str | os.PathLike | None = None, *, po
                  dict(SOURCE_CNAP_REGISTRY)],
         notes=notes, missing_settlements=missing, unplaced_service_points=unplaced,
     )
+
+
+def place_registry(root: str | os.PathLike | None = None, *, registry: pd.DataFrame | None = None,
+                   progress=None) -> tuple[gpd.GeoDataFrame, pd.DataFrame, dict]:
+    """The whole ЦНАП registry placed: each row assigned to its hromada and placed at the settlement its address
+    names — the placement :func:`load_hromada` makes, for every hromada at once.
+
+    Every hromada with a boundary is asked for its rows (:func:`analysis.sources.registry.geocode_registry`, with
+    the settlements' former names). A row placed by exactly one hromada is that hromada's; a row placed by several
+    is refused as ambiguous (named in ``reason``); a row no hromada claims is unplaced with that reason.
+
+    Returns
+    -------
+    (geopandas.GeoDataFrame, pandas.DataFrame, dict)
+        The placed points (standard service points with ``registry_code``, ``hromada_katottg``, ``lon``, ``lat``,
+        ``location_precision``, ``geocode_method`` as ``match``, ``inside_hromada`` of the settlement's point);
+        the unplaced rows (``registry_code``, ``name``, ``address``, ``hromada_katottg`` where one claimed it,
+        ``reason``); and the figures: ``n_rows``, ``n_placed``, ``share_placed``, ``n_inside_own_hromada``,
+        ``share_inside_own_hromada`` (of the placed), ``n_ambiguous``, ``n_unclaimed``.
+    """
+    from analysis.sources.admin import hromada_index
+    from analysis.sources.taxonomy import load_taxonomy
+
+    registry = load_registry(root=root) if registry is None else registry
+    taxonomy = load_taxonomy()
+    index = hromada_index(root)
+    index = index[index["has_boundary"].fillna(False).astype(bool)]
+    points = read_settlement_points(root)
+    by_hromada = dict(tuple(points.groupby("hromada_katottg", sort=False)))
+    centres = set(read_hromada_centres(root)["hromada_center_code"].dropna())
+    placed_parts, unplaced_parts = [], []
+    for i, row in enumerate(index.itertuples()):
+        if progress is not None:
+            progress(str(row.name_uk), i / max(1, len(index)))
+        mine = by_hromada.get(row.code)
+        if mine is None:
+            continue
+        settlements = national_settlements(row.code, root, mine, centres)
+        if settlements.empty:
+            continue
+        try:
+            placed, unplaced = geocode_registry(registry, settlements, row.code, str(row.name_uk),
+                                                oblast_name=row.oblast, taxonomy=taxonomy,
+                                                aliases=settlement_former_names(row.code, root))
+        except DataError:
+            continue
+        if len(placed):
+            inside = settlements.set_index("katottg")["inside_hromada"]
+            placed_parts.append(placed.assign(hromada_katottg=row.code, inside_hromada=placed["settlement_katottg"]
+                                              .map(inside).to_numpy()))
+        if len(unplaced):
+            unplaced_parts.append(unplaced.assign(hromada_katottg=row.code))
+    placed = (pd.concat(placed_parts, ignore_index=True) if placed_parts else empty_service_points())
+    unplaced = pd.concat(unplaced_parts, ignore_index=True) if unplaced_parts else pd.DataFrame(
+        columns=["registry_code", "name", "address", "hromada_katottg", "reason"])
+    placed["registry_code"] = placed["registry_code"].astype(str)
+    unplaced["registry_code"] = unplaced["registry_code"].astype(str)
+    counts = placed["registry_code"].value_counts()
+    ambiguous = set(counts[counts > 1].index)
+    if ambiguous:
+        claimants = placed[placed["registry_code"].isin(ambiguous)].groupby("registry_code")["hromada_katottg"].agg(
+            lambda codes: ", ".join(sorted(codes)))
+        rows = placed[placed["registry_code"].isin(ambiguous)].drop_duplicates("registry_code")
+        unplaced = pd.concat([unplaced, pd.DataFrame({
+            "registry_code": rows["registry_code"].to_numpy(), "name": rows["name"].to_numpy(),
+            "address": rows["address"].to_numpy(), "hromada_katottg": None,
+            "reason": [f"placed by several hromadas: {claimants[c]}" for c in rows["registry_code"]]})],
+            ignore_index=True)
+        placed = placed[~placed["registry_code"].isin(ambiguous)]
+    # a row unplaced by one hromada but placed by another is placed
+    unplaced = unplaced[~unplaced["registry_code"].isin(set(placed["registry_code"]))]
+    unplaced = unplaced.drop_duplicates("registry_code", keep="first")
+    all_codes = registry["code"].astype(str)
+    claimed = set(placed["registry_code"]) | set(unplaced["registry_code"])
+    unclaimed = registry[~all_codes.isin(claimed)]
+    unplaced = pd.concat([unplaced, pd.DataFrame({
+        "registry_code": unclaimed["code"].astype(str).to_numpy(), "name": unclaimed["name"].to_numpy(),
+        "address": unclaimed["address"].to_numpy(), "hromada_katottg": None,
+        "reason": "no hromada's name or town found in the row's name or address"})], ignore_index=True)
+    placed = gpd.GeoDataFrame(placed.reset_index(drop=True), geometry="geometry", crs=4326)
+    placed["lon"], placed["lat"] = placed.geometry.x, placed.geometry.y
+    inside = placed["inside_hromada"].map({True: True, False: False}) if len(placed) else placed["inside_hromada"]
+    figures = {
+        "n_rows": int(len(registry)), "n_placed": int(len(placed)),
+        "share_placed": len(placed) / len(registry) if len(registry) else float("nan"),
+        "n_inside_own_hromada": int((inside == True).sum()),  # noqa: E712 - nullable
+        "share_inside_own_hromada": float((inside == True).sum() / len(placed)) if len(placed) else float("nan"),  # noqa: E712
+        "n_ambiguous": len(ambiguous), "n_unclaimed": int(len(unclaimed)),
+    }
+    if progress is not None:
+        progress("", 1.0)
+    return placed, unplaced.reset_index(drop=True), figures
