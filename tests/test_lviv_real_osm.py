@@ -124,3 +124,50 @@ def test_lviv_route_lengths_equal_networkx_at_the_exact_position(lviv, mode):
                                               time_abs_s=1e-3)
     # some pairs have no route in one-way driving (separate strongly connected parts of this partial extract)
     assert compared >= 200
+
+
+def test_lviv_hromada_runs_road_based_and_is_flagged_partial():
+    """Львівська міська громада on the real 2013 transit-route extract: routed on its roads, and the data-quality
+    flags say the network is partial — road density computed here independently (geodesic lengths of the parts
+    inside the polygon, geodesic area), settlements beyond the snap distance, the data's date."""
+    from analysis.reporting.pipeline import analyse_hromada
+    from analysis.sources.national import load_hromada
+
+    path = shared_data_root() / "osm" / "lviv_2013_osmtransit.osm"
+    if not path.exists():
+        pytest.skip(f"{path} is not there")
+    bundle = load_hromada("UA46060250000025047", shared_data_root())
+    extract = read_osm(path, area=bundle.boundary)
+    report = analyse_hromada(bundle, extract.network)
+    assert report.method == "network"
+    flags = report.data_quality.flags.set_index("flag")
+    assert "network_partial" in flags.index and flags.loc["network_partial", "severity"] == "warning"
+    label = flags.loc["network_partial", "label_en"]
+    assert "2013-05-20" in label and "lviv_2013_osmtransit.osm" in label
+
+    geod = pyproj.Geod(ellps="WGS84")
+    polygon = bundle.boundary.geometry.union_all()
+    edges = extract.network.edges_gdf()
+    inside_km = sum(geod.geometry_length(part) for part in edges.geometry.intersection(polygon)) / 1000
+    area_km2 = abs(geod.geometry_area_perimeter(polygon)[0]) / 1e6
+    assert 240 < inside_km < 260  # the issue's 249.5 km of this hromada's roads
+    density = report.data_quality.summary[bundle.code]["road_density_km_per_km2"]
+    assert density == pytest.approx(inside_km / area_km2, rel=0.01)
+    assert f"{density:.2f} km of roads per km²" in label
+    far = report.data_quality.summary[bundle.code]["n_settlements_too_far_from_network"]
+    assert far > 0 and f"{far / len(bundle.settlements):.0%}" in label
+
+
+def test_a_dense_synthetic_network_is_not_flagged_partial():
+    from analysis.reporting.pipeline import analyse_hromada
+    from analysis.sources.packs import load_demo_pack
+    from analysis.sources.synthetic import road_grid
+
+    bundle = load_demo_pack("UA46040010000033885", shared_data_root())
+    west, south, east, north = bundle.boundary.total_bounds
+    network = road_grid(int((north - south) * 111 * 2) + 6, int((east - west) * 73 * 2) + 6, spacing_m=500.0,
+                        origin_lonlat=(west - 0.02, south - 0.02), oneway_share=0.0)
+    report = analyse_hromada(bundle, network)
+    assert report.method == "network"
+    assert "network_partial" not in set(report.data_quality.flags["flag"])
+    assert report.data_quality.summary[bundle.code]["road_density_km_per_km2"] > 3.5  # 500 m grid: 4 km/km²

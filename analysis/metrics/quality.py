@@ -57,6 +57,7 @@ ACCESSIBILITY_COLUMNS: tuple[str, ...] = ("disability", "pandus", "dis_sanit", "
 #: Flag id -> severity (``error``, ``warning`` or ``info``).
 FLAG_SEVERITY: dict[str, str] = {
     "distances_estimated": "warning",
+    "network_partial": "warning",
     "settlements_too_far_from_network": "error",
     "service_points_too_far_from_network": "error",
     "settlements_snapped_far": "warning",
@@ -85,6 +86,26 @@ FLAG_DEFINITIONS: dict[str, tuple[str, str, str]] = {
     flag: (severity, text(f"quality.flag.{flag}", "uk"), text(f"quality.flag.{flag}", "en"))
     for flag, severity in FLAG_SEVERITY.items()
 }
+
+
+#: Road length per hromada area below which a loaded road network is called partial, km per km². Complete OSM road
+#: networks of Ukrainian hromadas (residential streets and unclassified roads included) run well above it; a
+#: main-roads-only or transit-only extract (the 2013 Lviv one: 0.79 in Львівська міська, 249.7 km) falls below it.
+PARTIAL_NETWORK_DENSITY_KM_PER_KM2 = 1.5
+
+
+def road_density_km_per_km2(network: Any, boundary: gpd.GeoDataFrame) -> float:
+    """Length of the network's roads inside the hromada polygon per km² of it (segments cut at the boundary; each
+    two-way road counted once), in the network's metric CRS."""
+    polygon = boundary.to_crs(network.metric_crs).geometry.union_all()
+    if polygon.is_empty or polygon.area <= 0:
+        return float("nan")
+    edges = network.edges_gdf()
+    if "oneway" in edges.columns:  # a two-way road may be stored as two directed segments: count its line once
+        key = edges.geometry.normalize().to_wkb()
+        edges = edges[~pd.Series(key, index=edges.index).duplicated().to_numpy()]
+    lines = edges.to_crs(network.metric_crs).geometry.intersection(polygon)
+    return float(lines.length.sum() / 1000.0 / (polygon.area / 1e6))
 
 
 def classify_population_source(settlements: pd.DataFrame) -> pd.Series:
@@ -242,6 +263,15 @@ def data_quality(
         if off_network_ids:
             flag(hromada, "settlements_too_far_from_network", len(off_network_ids), n_sett,
                  _names(sett, id_text.isin(off_network_ids).to_numpy()), max_snap=f"{max_snap:g}")
+        if isinstance(router, Router) and boundary is not None and len(boundary) and len(pd.unique(keys)) == 1:
+            density = road_density_km_per_km2(router.network, boundary)
+            share_far = len(off_network_ids) / n_sett if n_sett else 0.0
+            info["road_density_km_per_km2"] = density
+            info["network_source"] = router.network.source
+            if share_far > 0 or (np.isfinite(density) and density < PARTIAL_NETWORK_DENSITY_KM_PER_KM2):
+                flag(hromada, "network_partial", len(off_network_ids), n_sett, router.network.source,
+                     share=share_far, source=router.network.source, density=f"{density:.2f}",
+                     share_far=f"{share_far:.0%}", max_snap=f"{max_snap:g}")
         if isinstance(router, Router) and n_pts and isinstance(pts, gpd.GeoDataFrame):
             lost = router.snap(pts, what="Service points").too_far
             info["service_points_too_far_from_network"] = pts["id"].astype(str)[lost].tolist()

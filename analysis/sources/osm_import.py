@@ -201,6 +201,9 @@ def read_osm(
 
     _report(progress, "Building the road network", 0.7)
     source = f"OpenStreetMap extract {path.name}"
+    data_date = _data_date(raw.get("newest_road_edit", 0.0))
+    if data_date:
+        source += f", roads as of {data_date}"
     if clip is not None:
         source += f" (clipped to the area + {float(buffer_m):g} m)"
     network = build_network(nodes, segments, source=source)
@@ -308,6 +311,16 @@ def _report(progress: Callable[[str, float], None] | None, stage: str, fraction:
 
 
 # ===================================================================================================== reading
+def _data_date(newest_posix: float) -> str | None:
+    """The date of the newest road edit as ``YYYY-MM-DD`` (None when the file carries no timestamps: osmium gives
+    1970 for those; OSM itself started in 2004)."""
+    import datetime
+
+    if not newest_posix or newest_posix < datetime.datetime(2004, 1, 1, tzinfo=datetime.timezone.utc).timestamp():
+        return None
+    return datetime.datetime.fromtimestamp(newest_posix, tz=datetime.timezone.utc).strftime("%Y-%m-%d")
+
+
 def _read_file(path: Path, fmt: str, poi_query: Mapping[str, bool | list[str]]) -> dict:
     """One streaming pass over the file; returns flat buffers of road way nodes and lists of tagged objects."""
     poi_match = [(key, None if values is True else frozenset(values)) for key, values in poi_query.items()]
@@ -328,6 +341,7 @@ def _read_file(path: Path, fmt: str, poi_query: Mapping[str, bool | list[str]]) 
     pois: list[tuple] = []  # (osm_type, osmid, lon, lat, *values of poi_keys)
     node_tags: list[tuple] = []  # (osmid, *NODE_TAG_COLUMNS)
     areas: list[list[tuple[float, float]]] = []  # rings of closed settlement-area ways (place=*, landuse=residential)
+    newest = [0.0]  # latest edit (POSIX seconds) among the road ways: the data's date when the header has none
 
     refs_append, xs_append, ys_append = refs.append, xs.append, ys.append
 
@@ -351,6 +365,9 @@ def _read_file(path: Path, fmt: str, poi_query: Mapping[str, bool | list[str]]) 
                 highway = tags.get("highway")
                 if highway is not None and highway in roads and tags.get("area") != "yes":
                     way_ids.append(obj.id)
+                    stamp = obj.timestamp
+                    if stamp is not None and stamp.timestamp() > newest[0]:
+                        newest[0] = stamp.timestamp()
                     way_tags.append((highway, *[tags.get(k) for k in road_keys]))
                     nodes = obj.nodes
                     way_sizes.append(len(nodes))
@@ -396,6 +413,7 @@ def _read_file(path: Path, fmt: str, poi_query: Mapping[str, bool | list[str]]) 
         "poi_keys": poi_keys,
         "node_tags": node_tags,
         "areas": areas,
+        "newest_road_edit": newest[0],
     }
 
 
