@@ -459,6 +459,48 @@ def cmd_geocode_registry(args) -> int:
     return 0
 
 
+def cmd_national(args) -> int:
+    from analysis.outputs import write_geopackage, write_xlsx
+    from analysis.reporting.national import default_workers, national_view
+
+    out = Path(args.out)
+    if out.suffix.lower() != ".gpkg":
+        raise HromadaAccessError(f"national writes a GeoPackage: give --out ending in .gpkg, not {out.name!r}.")
+    xlsx = Path(args.xlsx) if args.xlsx else None
+    if xlsx is not None and xlsx.suffix.lower() != ".xlsx":
+        raise HromadaAccessError(f"--xlsx must end in .xlsx; got {xlsx.name!r}.")
+    _check_paths([out] + ([xlsx] if xlsx else []), [])
+    workers = args.workers if args.workers else default_workers()
+    if workers < 1:
+        raise HromadaAccessError(f"--workers must be 1 or more; got {workers}.")
+    progress, close = _progress_bar(not args.quiet)
+    try:
+        view = national_view(args.data_root, codes=args.hromadas or None, mode=args.mode, circuity=args.circuity,
+                             workers=workers, progress=progress)
+    finally:
+        close()
+    write_geopackage({k: v for k, v in view.layers().items() if k != "errors" or len(v)}, out)
+    if xlsx is not None:
+        write_xlsx(view.layers(), xlsx)
+    from analysis.reporting.national import NOT_EVALUATED
+
+    table = view.hromadas[view.hromadas["method"] != NOT_EVALUATED]
+    unknown = view.hromadas[view.hromadas["method"] == NOT_EVALUATED]
+    total, covered = table["population_total"].sum(), table["population_covered"].sum()
+    print(f"{out}{' (+ ' + xlsx.name + ')' if xlsx else ''}: {len(view.hromadas):,} hromadas, "
+          f"{view.hromadas['n_settlements'].sum():,} settlements; in the {len(table):,} evaluated: "
+          f"{covered:,.0f} of {total:,.0f} residents within the ЦНАП norm ({covered / total:.1%}); "
+          f"{int(table['n_uncovered_settlements'].sum()):,} settlements outside it"
+          if total else f"{out}: no hromada analysed")
+    print(f"  method: {', '.join(sorted(set(table['method'])))} (estimated = straight line x circuity, no roads)")
+    if len(unknown):
+        print(f"  not evaluated: {len(unknown):,} hromadas ({unknown['population_total'].sum():,.0f} residents) have no "
+              "ЦНАП point placed from the registry")
+    for row in view.errors.itertuples():
+        print(f"  not analysed: {row.hromada_katottg}: {row.error}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -550,6 +592,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("packs", help="list demo packs")
     p.set_defaults(func=cmd_packs)
+
+    p = sub.add_parser("national", help="every hromada of Ukraine analysed (donor view): hromadas, settlements, "
+                                        "oblasts")
+    p.add_argument("--out", required=True, help="output .gpkg")
+    p.add_argument("--xlsx", help="also an .xlsx with the same tables")
+    p.add_argument("--hromadas", nargs="+", help="only these KATOTTG codes (default: all 1,466)")
+    p.add_argument("--workers", type=int, default=0, help="processes (default: the machine's cores)")
+    p.add_argument("--mode", choices=["drive", "walk"], default="drive")
+    p.add_argument("--circuity", type=_finite(), default=1.3)
+    p.set_defaults(func=cmd_national)
 
     p = sub.add_parser("geocode-registry", help="place Mintsyfra ЦНАП registry rows at settlements")
     p.add_argument("--all", action="store_true", help="the whole registry, each row at its hromada (one table: "

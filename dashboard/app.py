@@ -24,6 +24,7 @@ PAGES = (
     ("views/barrier_free.py", "page_barrier_free", ":material/accessible:", False),
     ("views/planning.py", "page_planning", ":material/add_location_alt:", False),
     ("views/compare.py", "page_compare", ":material/leaderboard:", False),
+    ("views/ukraine.py", "page_ukraine", ":material/public:", False),
     ("views/data.py", "page_data", ":material/database:", False),
 )
 

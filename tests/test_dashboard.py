@@ -677,3 +677,40 @@ def test_registry_rows_can_replace_the_service_points():
     at.switch_page("views/coverage.py").run()
     ok(at)
     assert metric(at, tr("points_count", "uk")) == str(int((placed["group"] == "cnap").sum()))
+
+
+# ------------------------------------------------------------------------------------------------------ Ukraine
+def test_ukraine_page_offers_the_computation_then_shows_the_national_figures():
+    """Without national figures the page says so and offers the computation; with them (computed here for a
+    sample of hromadas into the page's own file) its metrics and ranking are the national view's."""
+    from analysis.outputs import write_geopackage
+    from analysis.reporting.national import national_view
+    from dashboard.views.ukraine import national_file
+
+    at = start()
+    at.switch_page("views/ukraine.py").run()
+    ok(at)
+    assert at.info and at.button(key="ua_compute")
+    # the last one has no ЦНАП point in the registry: counted, not evaluated, said so
+    sample = ["UA05060010000053179", BRODY, "UA32080070000050759", "UA26080030000014307", "UA05020250000055470"]
+    ctx = {"norm": cnap_norm(), "mode": "drive", "circuity": 1.3}
+    view = national_view(codes=sample, norm=ctx["norm"])
+    write_geopackage({k: v for k, v in view.layers().items() if k != "errors"}, national_file(ctx))
+    at.switch_page("views/ukraine.py").run()
+    ok(at)
+    table = view.hromadas
+    assert metric(at, tr("ua_n_hromadas", "uk")) == fmt_int(len(table)) == "5"
+    evaluated = table[table["method"] == "estimated"]
+    assert len(evaluated) == 4
+    assert metric(at, tr("ua_outside", "uk")) == fmt_int(evaluated["population_uncovered"].sum())
+    assert metric(at, tr("ua_share", "uk")) == fmt_pct(evaluated["population_covered"].sum()
+                                                       / evaluated["population_total"].sum())
+    assert any(w.value == tr("ua_not_evaluated", "uk", n=1, population=fmt_int(
+        table.loc[table["method"] != "estimated", "population_total"].sum())) for w in at.warning)
+    ranking = next(df.value for df in at.dataframe if tr("ua_col_outside", "uk") in df.value.columns)
+    assert ranking[tr("ua_col_outside", "uk")].dropna().is_monotonic_decreasing
+    assert set(ranking[tr("ua_col_hromada", "uk")]) == set(table["name_uk"])
+    assert ranking[tr("ua_col_outside", "uk")].iloc[-1] != ranking[tr("ua_col_outside", "uk")].iloc[-1]  # NaN last
+    at.selectbox(key="ua_oblast").set_value("Львівська").run()
+    ok(at)
+    assert metric(at, tr("ua_n_hromadas", "uk")) == "1"

@@ -21,7 +21,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 LATIN_ALLOWED = {
     "Language", "HROMADA", "ACCESS", "DATA", "OpenStreetMap", "ODbL", "Brody", "HTML", "XLSX", "GeoPackage", "QGIS",
     "workers", "total", "LEAD", "SFCA", "Overpass", "Geofabrik", "pyrosm", "GeoJSON", "name", "population",
-    "katottg", "category", "cnap", "centre", "remote", "workplace", "settlement", "OCHA", "Data",
+    "katottg", "category", "cnap", "centre", "remote", "workplace", "settlement", "OCHA", "Data", "texty",
 }
 
 

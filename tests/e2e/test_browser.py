@@ -28,6 +28,8 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 BRODY = "UA46040010000033885"
+#: The cache folder of the running app (saved networks, national figures).
+SERVER_CACHE: dict = {}
 
 # .ci/run installs Debian's chromium; on a developer machine without it this module is not collected
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"),
@@ -45,8 +47,9 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, data_root):
     port = _free_port()
-    env = dict(os.environ, HROMADA_ACCESS_CACHE=str(tmp_path_factory.mktemp("cache")),
-               HROMADA_ACCESS_DATA=str(data_root))
+    cache = tmp_path_factory.mktemp("cache")
+    SERVER_CACHE["path"] = cache
+    env = dict(os.environ, HROMADA_ACCESS_CACHE=str(cache), HROMADA_ACCESS_DATA=str(data_root))
     log = open(tmp_path_factory.mktemp("log") / "streamlit.log", "w+")
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "dashboard/app.py", "--server.address", "127.0.0.1",
@@ -223,3 +226,34 @@ def test_file_uploaders_speak_the_page_language(server, browser):
     context.close()
     assert seen == {"button": f'"{tr("uploader_button", "uk")}"', "hint": f'"{tr("uploader_drop", "uk")}"',
                     "hidden": "0px"}
+
+
+def test_ukraine_page_draws_the_national_map(server, browser, monkeypatch):
+    """The donors' national page in a real browser: a choropleth of the hromadas (from national figures computed
+    here for a sample into the app's cache folder), drawn offline."""
+    from analysis.metrics.norms import DEFAULT_NORMS, get_norm
+    from analysis.outputs import write_geopackage
+    from analysis.reporting.national import national_view
+    from dashboard.i18n import tr
+
+    monkeypatch.setenv("HROMADA_ACCESS_CACHE", str(SERVER_CACHE["path"]))
+    from dashboard.views.ukraine import national_file
+
+    norm = get_norm(DEFAULT_NORMS, "cnap_access")
+    view = national_view(codes=["UA05060010000053179", BRODY, "UA26080030000014307"], norm=norm)
+    path = national_file({"norm": norm, "mode": "drive", "circuity": 1.3})
+    write_geopackage({k: v for k, v in view.layers().items() if k != "errors"}, path)
+
+    context = browser.new_context(viewport={"width": 1440, "height": 1100}, locale="uk-UA")
+    page = context.new_page()
+    page.goto(f"{server}/ukraine", wait_until="domcontentloaded")
+    wait_for_text(metric_value(page, tr("ua_n_hromadas", "uk")), "3", timeout_s=90)
+    frame_element = page.locator("iframe[title='streamlit_folium.st_folium']").first
+    frame_element.wait_for(state="attached", timeout=60_000)
+    frame = frame_element.content_frame
+    frame.locator(".leaflet-container").wait_for(timeout=60_000)
+    frame.locator(".leaflet-overlay-pane canvas, .leaflet-overlay-pane svg").first.wait_for(state="attached",
+                                                                                           timeout=60_000)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "ukraine_uk.png"), full_page=True)
+    context.close()
