@@ -159,6 +159,23 @@ NB01 = [
     bundle.service_points[["id", "name", "category", "group", "location_precision"]]
     """),
     md("""
+    ### Будь-яка громада України / Any hromada of Ukraine
+
+    `load_hromada` assembles the same bundle for any of the 1,466 hromadas from the reference data alone (offline):
+    the KATOTTG codifier's settlements at the national settlement points (OSM place nodes and polygons, texty.org.ua
+    2019 — `geometry_source` says which), Ukrstat 2022 population (villages' OSM figures rescaled to the hromada's
+    total), and the Mintsyfra registry's ЦНАП rows placed at the settlements their addresses name. By code or name:
+    """),
+    code("""
+    from analysis import load_hromada
+
+    bar = load_hromada("Барська", DATA)
+    print(f"{bar.name_uk} ({bar.code}): {len(bar.settlements)} settlements, population "
+          f"{bar.settlements['population'].sum():,.0f} (Ukrstat 2022: {bar.boundary.iloc[0]['population_2022_ukrstat']:,.0f}), "
+          f"{len(bar.service_points)} ЦНАП points from the registry")
+    bar.settlements.groupby("geometry_source").size().rename("settlements")
+    """),
+    md("""
     ## 2. Імпорт витягу OSM і маршрути мережею / Import an OSM extract and route on its roads
 
     `read_osm` streams an `.osm.pbf` / `.osm` / `.osm.bz2` file once and returns the road network, the settlements
