@@ -171,3 +171,41 @@ def test_a_dense_synthetic_network_is_not_flagged_partial():
     assert report.method == "network"
     assert "network_partial" not in set(report.data_quality.flags["flag"])
     assert report.data_quality.summary[bundle.code]["road_density_km_per_km2"] > 3.5  # 500 m grid: 4 km/km²
+
+
+def test_every_hromada_the_lviv_extract_overlaps_runs_road_based_and_partial(capsys):
+    """The 2013 Lviv extract clipped to each of the hromadas whose polygons its roads enter (21): each is routed on
+    its roads and each is flagged partial (a transit-route extract: far below a complete network's density)."""
+    from analysis.reporting.pipeline import analyse_hromada
+    from analysis.sources.admin import BOUNDARIES_SIMPLIFIED
+    from analysis.sources.national import load_hromada, read_settlement_points
+    from analysis.sources.registry import load_registry
+
+    path = shared_data_root() / "osm" / "lviv_2013_osmtransit.osm"
+    if not path.exists():
+        pytest.skip(f"{path} is not there")
+    full = read_osm(path).network
+    edges = full.edges_gdf().to_crs(full.metric_crs)
+    polygons = gpd.read_file(shared_data_root() / BOUNDARIES_SIMPLIFIED).to_crs(full.metric_crs)
+    km = {row.katotth: edges.geometry.intersection(row.geometry).length.sum() / 1000
+          for row in polygons[polygons.intersects(edges.geometry.union_all().convex_hull)].itertuples()}
+    overlapped = sorted((code for code, value in km.items() if value > 0), key=lambda c: -km[c])
+    assert len(overlapped) == 21 and overlapped[0] == "UA46060250000025047"
+    points, registry = read_settlement_points(shared_data_root()), load_registry(root=shared_data_root())
+    rows = []
+    for code in overlapped:
+        bundle = load_hromada(code, shared_data_root(), points=points, registry=registry)
+        if not len(bundle.service_points):
+            continue
+        report = analyse_hromada(bundle, read_osm(path, area=bundle.boundary).network)
+        assert report.method == "network", code
+        flags = set(report.data_quality.flags["flag"])
+        assert "network_partial" in flags, code
+        summary = report.data_quality.summary[code]
+        rows.append((bundle.name_uk, round(km[code], 1), round(summary["road_density_km_per_km2"], 2),
+                     summary["n_settlements_too_far_from_network"], len(bundle.settlements)))
+    assert len(rows) >= 15
+    with capsys.disabled():
+        print("\nhromada | km of extract roads inside | km/km² | settlements beyond the snap distance / all")
+        for name, inside, density, far, total in rows:
+            print(f"{name} | {inside} | {density} | {far} / {total}")
