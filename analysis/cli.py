@@ -328,7 +328,7 @@ def _run_extras(args, bundle, router, report, breaks) -> dict:
 def cmd_run(args) -> int:
     from analysis.metrics.access import compute_access
     from analysis.outputs import write_csv, write_geopackage, write_xlsx
-    from analysis.reporting.layers import result_layers
+    from analysis.reporting.layers import default_styles, result_layers
     from analysis.reporting.pipeline import analyse_hromada
     from analysis.routing.router import router_for
 
@@ -363,7 +363,7 @@ def cmd_run(args) -> int:
     settlements = result.settlements
     layers = result_layers(bundle, report, result, roads=network.edges_gdf() if network is not None else None,
                            **extras)
-    write_geopackage(layers, out)
+    write_geopackage(layers, out, styles=default_styles(layers))
     write_csv(result.long, out.with_suffix(".csv"))
     write_xlsx({name: table for name, table in layers.items() if name != "roads"}, out.with_suffix(".xlsx"))
     label = result.method_label["en"]

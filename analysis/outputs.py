@@ -170,8 +170,12 @@ def write_csv(table: pd.DataFrame, path: str | os.PathLike) -> Path:
     return Path(path)
 
 
-def write_geopackage(layers: Mapping[str, gpd.GeoDataFrame | pd.DataFrame], path: str | os.PathLike) -> Path:
-    """Write several layers into one GeoPackage (opens in QGIS); tables without geometry become attribute tables."""
+def write_geopackage(layers: Mapping[str, gpd.GeoDataFrame | pd.DataFrame], path: str | os.PathLike, *,
+                     styles: Mapping[str, str] | None = None) -> Path:
+    """Write several layers into one GeoPackage (opens in QGIS); tables without geometry become attribute tables.
+
+    ``styles`` (layer name -> QGIS QML) go into the ``layer_styles`` table QGIS reads, as each layer's default
+    style, so the file opens styled."""
     if not layers:
         raise ValueError("Nothing to write: no layers given.")
     with atomic_path(path, suffix=".gpkg") as tmp:
@@ -182,6 +186,16 @@ def write_geopackage(layers: Mapping[str, gpd.GeoDataFrame | pd.DataFrame], path
                 import pyogrio
 
                 pyogrio.write_dataframe(pd.DataFrame(layer), tmp, layer=name, driver="GPKG")
+        if styles:
+            import pyogrio
+
+            rows = [{"f_table_catalog": "", "f_table_schema": "", "f_table_name": name,
+                     "f_geometry_column": "geometry", "styleName": name, "styleQML": qml, "styleSLD": "",
+                     "useAsDefault": True, "description": "Hromada Access", "owner": "", "ui": "",
+                     "update_time": pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%dT%H:%M:%SZ")}
+                    for name, qml in styles.items() if name in layers]
+            if rows:
+                pyogrio.write_dataframe(pd.DataFrame(rows), tmp, layer="layer_styles", driver="GPKG")
     return Path(path)
 
 

@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis.outputs import write_csv, write_geopackage, write_xlsx
-from analysis.reporting.layers import result_layers
+from analysis.reporting.layers import default_styles, result_layers
 from dashboard import cache, report
 from dashboard.context import ctx_args
 from dashboard.i18n import tr
@@ -48,8 +48,10 @@ def _layers_file_bytes(writer, suffix: str, *args) -> bytes:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def geopackage_bytes(spec, network_path, mode, circuity, max_snap_m, norms, norm_id) -> bytes:
-    return _layers_file_bytes(write_geopackage, ".gpkg", spec, network_path, mode, circuity, max_snap_m, norms,
-                              norm_id)
+    def styled(layers, path):  # QGIS opens the download coloured by travel-time band
+        return write_geopackage(layers, path, styles=default_styles(layers))
+
+    return _layers_file_bytes(styled, ".gpkg", spec, network_path, mode, circuity, max_snap_m, norms, norm_id)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

@@ -152,6 +152,21 @@ def test_run_demo_pack_writes_geopackage_layers(tmp_path, data_root):
     areas = gpd.read_file(out, layer="service_areas")
     assert sorted(areas["break_min"]) == [15.0, 30.0, 45.0, 60.0]
     assert areas.to_crs(6381).area.is_monotonic_increasing  # nested: 15 min inside 30 min ...
+    # QGIS opens the file styled: a default QML per styled layer in layer_styles (read back with sqlite3)
+    import sqlite3
+    import xml.etree.ElementTree as ET
+
+    from analysis.reporting.maps import BAND_COLOURS, TIME_BANDS_MIN
+
+    with sqlite3.connect(out) as connection:
+        styles = connection.execute("SELECT f_table_name, useAsDefault, styleQML FROM layer_styles").fetchall()
+    assert [(name, bool(default)) for name, default, _ in styles] == [("settlements", True)]
+    renderer = ET.fromstring(styles[0][2].split("'SYSTEM'>", 1)[1]).find("renderer-v2")
+    assert renderer.get("attr") in settlements.columns and renderer.get("type") == "graduatedSymbol"
+    ranges = renderer.findall("ranges/range")
+    assert [float(r.get("upper")) for r in ranges][:-1] == list(TIME_BANDS_MIN)
+    colours = [o.get("value") for o in renderer.findall("symbols/symbol/layer/Option/Option[@name='color']")]
+    assert colours == [",".join(str(int(c[i:i + 2], 16)) for i in (1, 3, 5)) + ",255" for c in BAND_COLOURS]
     assert main(["--quiet", "--data-root", str(data_root), "run", "--pack", BRODY, "--out", str(out),
                  "--suggest", "-1"]) == 2
     assert main(["--quiet", "--data-root", str(data_root), "run", "--pack", BRODY, "--out", str(out),

@@ -25,10 +25,13 @@ downloads write (GeoPackage layers, XLSX sheets), so both carry the same numbers
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Mapping, Sequence
+from xml.sax.saxutils import quoteattr
 
 import geopandas as gpd
 import pandas as pd
+
+from analysis.reporting.maps import BAND_COLOURS, TIME_BANDS_MIN, band_labels
 
 #: Layer names in the order they are written.
 LAYER_NAMES: tuple[str, ...] = ("settlements", "service_points", "boundary", "travel_times", "norm_status",
@@ -98,3 +101,42 @@ def result_layers(bundle: Any, report: Any, access: Any, *, suggestion: Any = No
     if roads is not None:
         layers["roads"] = roads
     return {name: layers[name] for name in LAYER_NAMES if name in layers}
+
+
+def _rgba(colour: str) -> str:
+    colour = colour.lstrip("#")
+    return ",".join(str(int(colour[i:i + 2], 16)) for i in (0, 2, 4)) + ",255"
+
+
+def travel_time_style_qml(field: str, bands: Sequence[float] = TIME_BANDS_MIN, lang: str = "uk") -> str:
+    """A QGIS style (QML) that draws points coloured by travel-time band on ``field`` — the dashboard's bands and
+    colours (:data:`analysis.reporting.maps.BAND_COLOURS`), labelled in ``lang``."""
+    edges = [0.0, *map(float, bands), 100000.0]
+    labels = band_labels(bands, lang)
+    ranges, symbols = [], []
+    for i, (low, high) in enumerate(zip(edges[:-1], edges[1:])):
+        ranges.append(f'<range lower="{low:g}" upper="{high:g}" symbol="{i}" label={quoteattr(labels[i])} '
+                      'render="true"/>')
+        symbols.append(
+            f'<symbol type="marker" name="{i}" alpha="1" clip_to_extent="1" force_rhr="0">'
+            '<layer class="SimpleMarker" enabled="1" pass="0" locked="0"><Option type="Map">'
+            f'<Option name="color" value="{_rgba(BAND_COLOURS[min(i, len(BAND_COLOURS) - 1)])}" type="QString"/>'
+            '<Option name="name" value="circle" type="QString"/>'
+            '<Option name="size" value="3.2" type="QString"/>'
+            '<Option name="outline_color" value="35,35,35,255" type="QString"/>'
+            '</Option></layer></symbol>')
+    return ("<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>"
+            '<qgis version="3.28" styleCategories="Symbology">'
+            f'<renderer-v2 type="graduatedSymbol" attr={quoteattr(field)} graduatedMethod="GraduatedColor" '
+            'symbollevels="0" enableorderby="0" forceraster="0">'
+            f"<ranges>{''.join(ranges)}</ranges><symbols>{''.join(symbols)}</symbols></renderer-v2></qgis>")
+
+
+def default_styles(layers: Mapping[str, pd.DataFrame], lang: str = "uk") -> dict[str, str]:
+    """``{layer: QML}`` for the layers that have a default style: ``settlements`` coloured by the time to the
+    nearest ЦНАП point (``travel_time_min__cnap``) when that column is there."""
+    styles = {}
+    settlements = layers.get("settlements")
+    if settlements is not None and "travel_time_min__cnap" in settlements.columns:
+        styles["settlements"] = travel_time_style_qml("travel_time_min__cnap", lang=lang)
+    return styles
