@@ -711,6 +711,13 @@ def test_ukraine_page_offers_the_computation_then_shows_the_national_figures():
     assert ranking[tr("ua_col_outside", "uk")].dropna().is_monotonic_decreasing
     assert set(ranking[tr("ua_col_hromada", "uk")]) == set(table["name_uk"])
     assert ranking[tr("ua_col_outside", "uk")].iloc[-1] != ranking[tr("ua_col_outside", "uk")].iloc[-1]  # NaN last
+    # the cost per newly covered resident: the cost of a point over the residents its best new point brings in
+    at.number_input(key="ua_cost").set_value(1_000_000.0).run()
+    ok(at)
+    ranking = next(df.value for df in at.dataframe if tr("ua_col_outside", "uk") in df.value.columns)
+    newly = ranking[tr("ua_col_newly", "uk")]
+    expected = (1_000_000.0 / newly.where(newly > 0)).round(0)
+    pd.testing.assert_series_equal(ranking[tr("ua_col_cost_per_person", "uk")], expected, check_names=False)
     at.selectbox(key="ua_oblast").set_value("Львівська").run()
     ok(at)
     assert metric(at, tr("ua_n_hromadas", "uk")) == "1"

@@ -93,3 +93,24 @@ def test_a_hromada_without_registry_points_is_counted_not_evaluated(data_root, t
                           str(tmp_path / "x.gpkg")], cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
     assert run.returncode == 2 and len(run.stderr.strip().splitlines()) == 1 and "service points" in run.stderr
     assert not (tmp_path / "x.gpkg").exists()
+
+
+def test_best_new_point_is_the_planning_pages_suggestion_with_one_point(data_root):
+    """Іванківська селищна громада has residents outside the norm (estimated): the national row's best new point
+    and the residents it brings in are suggest_points(k=1) on the Planning page's context for that hromada."""
+    from analysis.metrics.access import compute_access
+    from analysis.planning.scenario import PlanningContext
+    from analysis.planning.suggest import suggest_points
+
+    code = "UA32100050000082904"
+    row = national_view(data_root, codes=[code]).hromadas.iloc[0]
+    assert row["population_uncovered"] > 0 and row["suggested_newly_covered"] > 0
+    bundle = load_hromada(code, data_root)
+    access = compute_access(bundle.settlements, bundle.service_points)
+    report = analyse_hromada(bundle, router=access.router, access=access)
+    context = PlanningContext.build(access.router, bundle.settlements, bundle.service_points, group="cnap",
+                                    norm=report.norms[0])
+    suggestion = suggest_points(context, 1)
+    assert row["suggested_point_id"] == suggestion.chosen_ids[0]
+    assert row["suggested_newly_covered"] == suggestion.newly_covered_population
+    assert row["suggested_newly_covered"] <= row["population_uncovered"]

@@ -15,7 +15,9 @@ Layers of :class:`NationalView`:
     ``population_total``, ``population_covered``, ``population_uncovered``, ``share_covered``, ``n_settlements``,
     ``n_uncovered_settlements``, ``barrier_free_share`` / ``barrier_free_share_upper`` (lower / upper bound),
     ``n_cnap_points``, ``n_settlements_missing``, ``n_registry_rows_unplaced``, ``share_positions_texty``, ``method``,
-    ``quality_uk`` / ``quality_en`` (a one-line data-quality summary);
+    ``quality_uk`` / ``quality_en`` (a one-line data-quality summary), and the best single new ЦНАП point where
+    residents are outside the norm (``suggested_point_id``/``_name``, ``suggested_newly_covered``: the Planning
+    page's suggestion with one point; the cost per newly covered person is the cost of a point divided by it);
 ``settlements``
     every settlement: hromada, nearest ЦНАП point, ``travel_time_min``, ``distance_km``, ``meets_norm``;
 ``oblasts``
@@ -44,7 +46,8 @@ HROMADA_COLUMNS: tuple[str, ...] = (
     "hromada_katottg", "name_uk", "name_en", "oblast", "population_total", "population_covered",
     "population_uncovered", "share_covered", "n_settlements", "n_uncovered_settlements", "barrier_free_share",
     "barrier_free_share_upper", "n_cnap_points", "n_settlements_missing", "n_registry_rows_unplaced",
-    "share_positions_texty", "method", "quality_uk", "quality_en",
+    "share_positions_texty", "method", "quality_uk", "quality_en", "suggested_point_id", "suggested_point_name",
+    "suggested_newly_covered",
 )
 #: ``method`` of a hromada with no ЦНАП point in the registry (its figures are empty, not zero).
 NOT_EVALUATED = "not_evaluated"
@@ -107,6 +110,9 @@ def hromada_figures(code: str, root=None, *, norm: Norm | None = None, mode: str
         coverage = barrier_free_coverage(settlements, assess_points(service_points), norm=norm, router=access.router)
         shares = {bound: float(barrier_free_share_by_hromada(coverage, bound).get(code, np.nan))
                   for bound in ("lower", "upper")}
+    suggested = {"suggested_point_id": None, "suggested_point_name": None, "suggested_newly_covered": 0.0}
+    if float(summary["population_uncovered"]) > 0 and len(cnap):
+        suggested = _best_new_point(access.router, settlements, service_points, norm)
     n_missing = 0 if bundle.missing_settlements is None else len(bundle.missing_settlements)
     n_unplaced = 0 if bundle.unplaced_service_points is None else len(bundle.unplaced_service_points)
     texty = float((settlements["geometry_source"] == "texty_2019").mean()) if len(settlements) else np.nan
@@ -128,11 +134,27 @@ def hromada_figures(code: str, root=None, *, norm: Norm | None = None, mode: str
         "barrier_free_share": shares["lower"], "barrier_free_share_upper": shares["upper"],
         "n_cnap_points": int(len(cnap)), "n_settlements_missing": n_missing, "n_registry_rows_unplaced": n_unplaced,
         "share_positions_texty": texty, "method": access.method, "quality_uk": quality["uk"],
-        "quality_en": quality["en"],
+        "quality_en": quality["en"], **suggested,
     }
     rows = evaluation.assign(hromada_katottg=code, method=access.method)
     rows = rows[[c for c in SETTLEMENT_COLUMNS if c in rows.columns]]
     return row, rows
+
+
+def _best_new_point(router, settlements, service_points, norm: Norm) -> dict:
+    """The one new ЦНАП point (at a settlement) that brings the most residents within the norm — the Planning
+    page's suggestion with k = 1 (:func:`analysis.planning.suggest.suggest_points`)."""
+    from analysis.planning.scenario import PlanningContext
+    from analysis.planning.suggest import suggest_points
+
+    context = PlanningContext.build(router, settlements, service_points, group="cnap", norm=norm)
+    suggestion = suggest_points(context, 1)
+    if suggestion.points.empty:
+        return {"suggested_point_id": None, "suggested_point_name": None, "suggested_newly_covered": 0.0}
+    best = str(suggestion.points.iloc[0]["candidate_id"])
+    names = settlements.set_index(settlements["id"].astype(str))["name"]
+    return {"suggested_point_id": best, "suggested_point_name": str(names.get(best, best)),
+            "suggested_newly_covered": float(suggestion.newly_covered_population)}
 
 
 def _not_evaluated(bundle) -> dict:
@@ -153,7 +175,8 @@ def _not_evaluated(bundle) -> dict:
         "n_settlements": int(len(settlements)), "n_uncovered_settlements": np.nan, "barrier_free_share": np.nan,
         "barrier_free_share_upper": np.nan, "n_cnap_points": 0, "n_settlements_missing": n_missing,
         "n_registry_rows_unplaced": n_unplaced, "share_positions_texty": texty, "method": NOT_EVALUATED,
-        "quality_uk": quality["uk"], "quality_en": quality["en"],
+        "quality_uk": quality["uk"], "quality_en": quality["en"], "suggested_point_id": None,
+        "suggested_point_name": None, "suggested_newly_covered": np.nan,
     }
 
 

@@ -11,7 +11,8 @@ The rule (one place):
 
 * The settlement's area ``A``: its own polygon when one is given (``settlement_areas`` matched on ``katottg``, or a
   polygon geometry of the settlements table itself), otherwise ``population / density`` with the typical density
-  of its KATOTTG category (:data:`DEFAULT_DENSITY_PER_KM2`).
+  of its KATOTTG category (:data:`DEFAULT_DENSITY_PER_KM2`; cities of 20,000 and 100,000 residents and more are
+  denser: :data:`CITY_DENSITY_BY_SIZE`).
 * Residents spread evenly over a disc of that area, radius ``r = sqrt(A / π)``: their mean distance from the centre
   is ``2 r / 3``. That is ``within_settlement_km``.
 
@@ -39,6 +40,10 @@ WITHIN_SETTLEMENT_COLUMN = "within_settlement_km"
 #: M city, K city with special status, T urban-type settlement (до 2024), X selyshche, C village, B city district.
 DEFAULT_DENSITY_PER_KM2: dict[str, float] = {"M": 1000.0, "K": 1000.0, "B": 1000.0, "T": 300.0, "X": 300.0,
                                              "C": 210.0}
+#: Larger cities are denser: (population at least, people per km²) for cities (M, K, B), largest first. From
+#: Ukrstat populations over official city areas: Kharkiv ≈4,100, Lviv ≈3,900, Vinnytsia ≈3,300 (a round 3,000 from
+#: 100,000 residents); towns of 20,000–100,000 around 1,500 (Brody's polygon: 1,440).
+CITY_DENSITY_BY_SIZE: tuple[tuple[float, float], ...] = ((100_000.0, 3000.0), (20_000.0, 1500.0))
 #: Density used when the category is unknown, people per km² (the village figure: most settlements are villages).
 FALLBACK_DENSITY_PER_KM2 = 210.0
 #: Population assumed when it is unknown (a small village), for the area from density only.
@@ -97,6 +102,9 @@ def settlement_area_km2(settlements: pd.DataFrame, areas: gpd.GeoDataFrame | Non
     codes = (settlements["category_code"].astype("string").fillna("").str.upper().to_numpy(dtype=object)
              if "category_code" in settlements else np.full(n, "", dtype=object))
     density = np.array([DEFAULT_DENSITY_PER_KM2.get(str(c), FALLBACK_DENSITY_PER_KM2) for c in codes], dtype=float)
+    city = np.isin(codes.astype(str), ["M", "K", "B"])
+    for threshold, city_density in reversed(CITY_DENSITY_BY_SIZE):  # the largest class applies last
+        density = np.where(city & (population >= threshold), city_density, density)
     area = np.where(has_polygon, area, population / density)
     return pd.DataFrame({"area_km2": area, "area_source": source}, index=settlements.index)
 

@@ -162,7 +162,11 @@ def render(ctx: dict) -> None:
                      args=(str(code), str(row["name_uk"]), str(row["name_en"] or row["name_uk"]))):
             st.switch_page("views/overview.py")
     st.subheader(tr("ua_ranking", lang))
+    cost = st.number_input(tr("ua_cost", lang), min_value=0.0, max_value=1e10, value=0.0, step=100_000.0,
+                           format="%.0f", key="ua_cost")
     ranked = table.sort_values(["population_uncovered", "share_covered"], ascending=[False, True], kind="stable")
+    newly = pd.to_numeric(ranked["suggested_newly_covered"], errors="coerce")
+    per_person = (cost / newly.where(newly > 0)).round(0) if cost > 0 else pd.Series(float("nan"), index=ranked.index)
     st.dataframe(pd.DataFrame({
         tr("ua_col_hromada", lang): ranked["name_uk" if lang == "uk" else "name_en"].fillna(ranked["name_uk"]),
         tr("ua_col_oblast", lang): ranked["oblast"],
@@ -170,6 +174,9 @@ def render(ctx: dict) -> None:
         tr("ua_col_outside", lang): ranked["population_uncovered"],
         tr("ua_col_share", lang): (ranked["share_covered"] * 100).round(1),
         tr("ua_col_bf", lang): (ranked["barrier_free_share"] * 100).round(1),
+        tr("ua_col_suggested", lang): ranked["suggested_point_name"],
+        tr("ua_col_newly", lang): newly,
+        tr("ua_col_cost_per_person", lang): per_person,
         tr("ua_col_quality", lang): ranked[f"quality_{'uk' if lang == 'uk' else 'en'}"],
     }), hide_index=True, width="stretch")
     st.caption(tr("ua_ranking_note", lang))
