@@ -22,6 +22,7 @@ The raw figure and its source are kept (``population_raw``, ``population_raw_sou
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field
 from typing import Mapping
@@ -75,6 +76,18 @@ class Population2022:
     raw_by_settlement: Mapping[str, float] = field(default_factory=dict)
 
 
+@functools.lru_cache(maxsize=2)
+def _hromada_totals(path: str, _mtime_ns: int) -> pd.DataFrame:
+    """The Ukrstat hromada totals, parsed once per path and modification time (callers only filter it)."""
+    return pd.read_csv(path, usecols=["hromada_code", "total_population_2022"], dtype={"hromada_code": str})
+
+
+@functools.lru_cache(maxsize=2)
+def _urban_settlements(path: str, _mtime_ns: int) -> pd.DataFrame:
+    """The Ukrstat urban-settlement populations, parsed once per path and modification time."""
+    return pd.read_csv(path, usecols=["Persons", "settlement_type", "settlement_name", "hromada_code"], dtype=str)
+
+
 def read_population_2022(code: str, root: str | os.PathLike | None = None) -> Population2022:
     """The Ukrstat 2022 figures of hromada ``code`` from the data root (see :mod:`analysis.sources.admin`).
 
@@ -86,7 +99,7 @@ def read_population_2022(code: str, root: str | os.PathLike | None = None) -> Po
     total = None
     path = base / HROMADA_POPULATION
     if path.exists():
-        table = pd.read_csv(path, usecols=["hromada_code", "total_population_2022"], dtype={"hromada_code": str})
+        table = _hromada_totals(str(path), path.stat().st_mtime_ns)
         row = table[table["hromada_code"] == code]
         if len(row):
             value = pd.to_numeric(row["total_population_2022"], errors="coerce").iloc[0]
@@ -99,8 +112,7 @@ def read_population_2022(code: str, root: str | os.PathLike | None = None) -> Po
     urban: dict[str, float] = {}
     urban_path = base / URBAN_POPULATION
     if urban_path.exists() and len(codifier):
-        towns = pd.read_csv(urban_path, usecols=["Persons", "settlement_type", "settlement_name", "hromada_code"],
-                            dtype=str)
+        towns = _urban_settlements(str(urban_path), urban_path.stat().st_mtime_ns)
         towns = towns[towns["hromada_code"] == code]
         keys = codifier.assign(key=codifier["name"].map(normalise_text) + "|" + codifier["category"].astype(str))
         unique = keys.drop_duplicates("key", keep=False).set_index("key")["settlement_code"]
