@@ -9,7 +9,12 @@ Commands
 ``run``            full analysis of a hromada (demo pack or own files) into a GeoPackage + CSV
 ``rank``           analyse many hromadas (serially or in parallel with Dask) and rank them for donors
 ``packs``          list the demo packs available under the data root
-``geocode-registry`` place the Mintsyfra ЦНАП registry rows of a hromada at its settlements
+``geocode-registry`` place the Mintsyfra ЦНАП registry rows of a hromada (or, with ``--all``, the whole registry)
+                   at their settlements
+``national``       every hromada of Ukraine analysed (donor view)
+
+The country-scale commands live in :mod:`analysis.cli_country`, the helpers all commands share in
+:mod:`analysis.cli_common`.
 
 Every error caused by input prints one readable line (no traceback) and exits with status 2.
 """
@@ -23,116 +28,19 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Sequence
 
+from analysis.cli_common import (
+    _check_paths,
+    _finite,
+    _load_network,
+    _print_notes,
+    _progress_bar,
+    _report_far,
+    _write_table,
+)
+from analysis.cli_country import cmd_geocode_registry, cmd_national, cmd_rank
 from analysis.errors import HromadaAccessError
-
-
-def _progress_bar(enabled: bool) -> tuple[Callable[[str, float], None] | None, Callable[[], None]]:
-    """A tqdm progress bar driven by ``progress(text, fraction)`` callbacks (stderr); it appears at the first
-    callback, so work that reports nothing leaves no empty "0%" line."""
-    if not enabled:
-        return None, lambda: None
-    from tqdm import tqdm
-
-    bar = None
-
-    def update(text: str, fraction: float) -> None:
-        nonlocal bar
-        if bar is None:
-            bar = tqdm(total=100, file=sys.stderr, bar_format="{desc:<40} {bar} {percentage:3.0f}% {elapsed}",
-                       leave=False)
-        bar.set_description_str(text[:40])
-        bar.n = int(round(max(0.0, min(1.0, fraction)) * 100))
-        bar.refresh()
-
-    def close() -> None:
-        if bar is not None:
-            bar.close()
-
-    return update, close
-
-
-def _finite(kind: str = "positive"):
-    """argparse type: a finite number (``positive``: > 0, ``non-negative``: >= 0, ``any``)."""
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-        if not math.isfinite(value):
-            raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
-        if (kind == "positive" and value <= 0) or (kind == "non-negative" and value < 0):
-            raise argparse.ArgumentTypeError(f"{text!r} must be {kind}")
-        return value
-
-    parse.__name__ = f"{kind} number"
-    return parse
-
-
-def _check_paths(outputs: Sequence[Path], inputs: Sequence[str | None]) -> None:
-    """Refuse outputs that would overwrite an input, or each other, or that name a folder."""
-    resolved_inputs = {Path(p).expanduser().resolve(): p for p in inputs if p}
-    seen: dict[Path, Path] = {}
-    for out in outputs:
-        target = Path(out).expanduser().resolve()
-        if target in resolved_inputs:
-            raise HromadaAccessError(f"The output {out} is the input {resolved_inputs[target]}: choose another "
-                                     f"--out, nothing was written.")
-        if target in seen:
-            raise HromadaAccessError(f"Two outputs would be written to {out}: choose another --out.")
-        if target.is_dir():
-            raise HromadaAccessError(f"The output {out} is a folder: give a file name, e.g. {Path(out) / 'result'}"
-                                     f"{Path(out).suffix or '.gpkg'}.")
-        seen[target] = out
-
-
-def _print_notes(*tables) -> None:
-    """The notes readers attach to tables (generated ids, polygons turned into points, encoding, sheet read)."""
-    for table in tables:
-        for note in getattr(table, "attrs", {}).get("warnings", []) or []:
-            print(f"NOTE: {note}", file=sys.stderr)
-
-
-def _load_network(args, area=None, progress=None):
-    """Network from --osm (import) or --network (saved directory), or None."""
-    from analysis.network.graph import RoadNetwork
-
-    if getattr(args, "network", None):
-        return RoadNetwork.load(args.network)
-    if getattr(args, "osm", None):
-        from analysis.sources.osm_import import read_osm
-
-        return read_osm(args.osm, area=area, progress=progress).network
-    return None
-
-
-def _write_table(table, out: Path, layer: str = "travel_times") -> None:
-    from analysis.outputs import write_csv, write_geopackage, write_xlsx
-
-    suffix = out.suffix.lower()
-    if suffix == ".csv":
-        write_csv(table, out)
-    elif suffix == ".gpkg":
-        write_geopackage({layer: table}, out)
-    elif suffix == ".xlsx":
-        write_xlsx({layer: table}, out)
-    else:
-        raise HromadaAccessError(f"Unsupported output type {out.suffix!r}: use .csv, .gpkg or .xlsx")
-
-
-def _report_far(result, max_snap_m, what: str = "origin") -> None:
-    """Name the points the router left out because they are too far from the roads (stderr)."""
-    from analysis.routing.results import REASON_SNAP_TOO_FAR
-
-    far = result.drop_duplicates("origin_id")
-    far = far[far["unreachable_reason"] == REASON_SNAP_TOO_FAR]
-    if len(far):
-        items = ", ".join(f"{row.origin_id} ({row.origin_snap_m / 1000:.1f} km)" for row in far.head(10).itertuples())
-        more = f" and {len(far) - 10} more" if len(far) > 10 else ""
-        print(f"WARNING: {len(far)} {what}(s) farther than {max_snap_m:g} m from the road network were not routed "
-              f"(unreachable_reason=too_far_from_network; --max-snap-m changes the limit): {items}{more}",
-              file=sys.stderr)
 
 
 def cmd_travel_times(args) -> int:
@@ -381,123 +289,6 @@ def cmd_run(args) -> int:
     for flag in report.data_quality.flags.itertuples():
         if flag.flag.endswith("outside_hromada") or flag.severity == "error":
             print(f"  {flag.severity}: {flag.label_en}: {flag.items}", file=sys.stderr)
-    return 0
-
-
-def cmd_rank(args) -> int:
-    from analysis.reporting.batch import analyse_many
-    from analysis.reporting.compare import export_ranking
-    from analysis.sources.packs import list_demo_packs
-
-    _check_paths([Path(args.out)], [])
-    if Path(args.out).suffix.lower() not in (".csv", ".xlsx"):
-        raise HromadaAccessError(f"rank writes .csv or .xlsx; got {args.out!r}.")
-    packs = list_demo_packs(args.data_root)["code"].tolist() if args.packs == ["all"] else args.packs
-    networks = dict(item.split("=", 1) for item in args.network or [])
-    progress, close = _progress_bar(not args.quiet)
-    try:
-        result = analyse_many(packs, root=args.data_root, networks=networks, mode=args.mode,
-                              circuity=args.circuity, max_snap_m=args.max_snap_m, scheduler=args.scheduler,
-                              n_workers=args.workers,
-                              progress=progress)
-    finally:
-        close()
-    for _, row in result.errors.iterrows():
-        print(f"  failed: {row['pack']}: {str(row['error']).splitlines()[0]}", file=sys.stderr)
-    if result.ranking.empty:
-        raise HromadaAccessError("No hromada could be analysed.")
-    export_ranking(result.ranking, args.out)
-    print(f"{args.out}: {len(result.ranking)} hromadas ranked by population outside the ЦНАП norm "
-          f"({len(result.errors)} failed)")
-    return 0
-
-
-def cmd_geocode_registry(args) -> int:
-    from analysis.sources.packs import load_demo_pack
-    from analysis.sources.registry import geocode_registry, load_registry
-
-    out = Path(args.out)
-    _check_paths([out], [args.registry])
-    if bool(args.all) == bool(args.pack or args.hromada):
-        raise HromadaAccessError("Give --all (the whole registry), or one hromada with --pack or --hromada.")
-    registry = load_registry(args.registry, root=args.data_root)
-    if args.all:
-        import pandas as pd
-
-        from analysis.sources.national import place_registry
-
-        progress, close = _progress_bar(not args.quiet)
-        try:
-            placed, unplaced, figures = place_registry(args.data_root, registry=registry, progress=progress)
-        finally:
-            close()
-        columns = ["registry_code", "name", "category", "group", "hromada_katottg", "settlement_katottg",
-                   "settlement_name", "lon", "lat", "location_precision", "geocode_method", "geocode_matched_text",
-                   "inside_hromada", "address", "workers_total", "disability", "pandus", "dis_sanit", "braille_mat"]
-        table = placed[[c for c in columns if c in placed.columns]].rename(columns={"geocode_method": "match"})
-        table = pd.concat([table.assign(reason=""), unplaced.assign(reason=unplaced["reason"])], ignore_index=True)
-        _write_table(table, out, layer="registry")
-        print(f"{out}: {figures['n_placed']:,} of {figures['n_rows']:,} registry rows placed "
-              f"({figures['share_placed']:.1%}); {figures['n_inside_own_hromada']:,} of them at a settlement inside "
-              f"their own hromada ({figures['share_inside_own_hromada']:.1%}); {len(unplaced):,} not placed, each "
-              f"with its reason ({figures['n_unclaimed']:,} name no hromada, {figures['n_ambiguous']:,} claimed by "
-              "several)")
-        return 0
-    if args.hromada:
-        from analysis.sources.national import load_hromada
-
-        bundle = load_hromada(args.hromada, args.data_root, registry=registry)
-    else:
-        bundle = load_demo_pack(args.pack, args.data_root)
-    placed, unplaced = geocode_registry(
-        registry, bundle.settlements, bundle.code, bundle.name_uk, oblast_name=bundle.boundary.iloc[0].get("oblast")
-    )
-    _write_table(placed, out, layer="service_points")
-    print(f"{out}: {len(placed)} registry rows placed, {len(unplaced)} not placed")
-    for _, row in unplaced.iterrows():
-        print(f"  not placed: {row.get('registry_code')} {row.get('name')} — {row.get('reason')}")
-    return 0
-
-
-def cmd_national(args) -> int:
-    from analysis.outputs import write_geopackage, write_xlsx
-    from analysis.reporting.national import default_workers, national_view
-
-    out = Path(args.out)
-    if out.suffix.lower() != ".gpkg":
-        raise HromadaAccessError(f"national writes a GeoPackage: give --out ending in .gpkg, not {out.name!r}.")
-    xlsx = Path(args.xlsx) if args.xlsx else None
-    if xlsx is not None and xlsx.suffix.lower() != ".xlsx":
-        raise HromadaAccessError(f"--xlsx must end in .xlsx; got {xlsx.name!r}.")
-    _check_paths([out] + ([xlsx] if xlsx else []), [])
-    workers = args.workers if args.workers else default_workers()
-    if workers < 1:
-        raise HromadaAccessError(f"--workers must be 1 or more; got {workers}.")
-    progress, close = _progress_bar(not args.quiet)
-    try:
-        view = national_view(args.data_root, codes=args.hromadas or None, mode=args.mode, circuity=args.circuity,
-                             workers=workers, progress=progress)
-    finally:
-        close()
-    write_geopackage({k: v for k, v in view.layers().items() if k != "errors" or len(v)}, out)
-    if xlsx is not None:
-        write_xlsx(view.layers(), xlsx)
-    from analysis.reporting.national import NOT_EVALUATED
-
-    table = view.hromadas[view.hromadas["method"] != NOT_EVALUATED]
-    unknown = view.hromadas[view.hromadas["method"] == NOT_EVALUATED]
-    total, covered = table["population_total"].sum(), table["population_covered"].sum()
-    print(f"{out}{' (+ ' + xlsx.name + ')' if xlsx else ''}: {len(view.hromadas):,} hromadas, "
-          f"{view.hromadas['n_settlements'].sum():,} settlements; in the {len(table):,} evaluated: "
-          f"{covered:,.0f} of {total:,.0f} residents within the ЦНАП norm ({covered / total:.1%}); "
-          f"{int(table['n_uncovered_settlements'].sum()):,} settlements outside it"
-          if total else f"{out}: no hromada analysed")
-    print(f"  method: {', '.join(sorted(set(table['method'])))} (estimated = straight line x circuity, no roads)")
-    if len(unknown):
-        print(f"  not evaluated: {len(unknown):,} hromadas ({unknown['population_total'].sum():,.0f} residents) have no "
-              "ЦНАП point placed from the registry")
-    for row in view.errors.itertuples():
-        print(f"  not analysed: {row.hromada_katottg}: {row.error}", file=sys.stderr)
     return 0
 
 
