@@ -6,7 +6,6 @@ unfloored answer (origins without the column) compared pair by pair with max(unf
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -25,7 +24,6 @@ from analysis.sources.extent import (
 from analysis.sources.packs import load_demo_pack
 from analysis.sources.synthetic import random_points, road_grid
 
-DATA_ROOT = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 DEMO_CODES = ("UA46040010000033885", "UA26080030000014307", "UA63060010000015783")
 
 
@@ -101,10 +99,9 @@ def test_estimate_router_floors_too():
     np.testing.assert_allclose(got_m.time_min.min(axis=1), got["travel_time_min"])
 
 
-@pytest.mark.skipif(not DATA_ROOT.is_dir(), reason="needs ../shared/data")
 @pytest.mark.parametrize("code", DEMO_CODES)
-def test_no_settlement_of_a_demo_pack_is_zero_minutes_away(code):
-    bundle = load_demo_pack(code, DATA_ROOT)
+def test_no_settlement_of_a_demo_pack_is_zero_minutes_away(code, data_root):
+    bundle = load_demo_pack(code, data_root)
     assert bundle.settlements[WITHIN_SETTLEMENT_COLUMN].gt(0).all()
     report = analyse_hromada(bundle)
     cnap = report.evaluation[report.evaluation["norm_id"] == "cnap_access"]
