@@ -252,15 +252,7 @@ def cmd_run(args) -> int:
     _print_notes(bundle.settlements, bundle.service_points)
     progress, close = _progress_bar(not args.quiet)
     try:
-        network = None
-        if args.network:
-            from analysis.network.graph import RoadNetwork
-
-            network = RoadNetwork.load(args.network)
-        elif args.osm:
-            from analysis.sources.osm_import import read_osm
-
-            network = read_osm(args.osm, area=bundle.boundary.geometry.union_all(), progress=progress).network
+        network = _load_network(args, area=bundle.boundary.geometry.union_all(), progress=progress)
         router = router_for(network, args.mode, circuity=args.circuity, max_snap_m=args.max_snap_m)
         result = compute_access(bundle.settlements, bundle.service_points, by=args.by, router=router,
                                 progress=progress)
