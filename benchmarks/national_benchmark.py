@@ -34,12 +34,10 @@ def main() -> None:
     args = parser.parse_args()
 
     from analysis.reporting.national import national_view
-    from analysis.sources.admin import hromada_index
-    from analysis.sources.national import load_hromada, place_registry, read_settlement_points
+    from analysis.sources.national import hromadas_with_boundary, load_hromada, place_registry, read_settlement_points
     from analysis.sources.registry import load_registry
 
-    index = hromada_index()
-    codes = index.loc[index["has_boundary"].fillna(False).astype(bool), "code"].tolist()
+    codes = hromadas_with_boundary()["code"].tolist()
     step = max(1, len(codes) // args.sample)
     sample = codes[::step][: args.sample]
 

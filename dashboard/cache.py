@@ -50,12 +50,11 @@ def packs(root: str | None) -> pd.DataFrame:
 @st.cache_data(show_spinner=False)
 def hromada_list(root: str | None) -> pd.DataFrame:
     """Every hromada that has a boundary (1,466: all outside Crimea and the exclusion zone), sorted by oblast and
-    name: ``code``, ``name_uk``, ``name_en``, ``oblast`` (:func:`analysis.sources.admin.hromada_index`)."""
-    from analysis.sources.admin import hromada_index
+    name: ``code``, ``name_uk``, ``name_en``, ``oblast`` (:func:`analysis.sources.national.hromadas_with_boundary`)."""
+    from analysis.sources.national import hromadas_with_boundary
 
-    index = hromada_index(root)
-    index = index[index["has_boundary"].fillna(False).astype(bool)]
-    return index.sort_values(["oblast", "name_uk"], kind="stable")[["code", "name_uk", "name_en", "oblast"]]
+    hromadas = hromadas_with_boundary(root).sort_values(["oblast", "name_uk"], kind="stable")
+    return hromadas[["code", "name_uk", "name_en", "oblast"]]
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

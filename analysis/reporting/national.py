@@ -113,9 +113,7 @@ def hromada_figures(code: str, root=None, *, norm: Norm | None = None, mode: str
     suggested = {"suggested_point_id": None, "suggested_point_name": None, "suggested_newly_covered": 0.0}
     if float(summary["population_uncovered"]) > 0 and len(cnap):
         suggested = _best_new_point(access.router, settlements, service_points, norm)
-    n_missing = 0 if bundle.missing_settlements is None else len(bundle.missing_settlements)
-    n_unplaced = 0 if bundle.unplaced_service_points is None else len(bundle.unplaced_service_points)
-    texty = float((settlements["geometry_source"] == "texty_2019").mean()) if len(settlements) else np.nan
+    n_missing, n_unplaced, texty = _quality_counts(bundle)
     quality = {}
     for lang in ("uk", "en"):
         parts = [text("national.quality.missing", lang, n=n_missing) if n_missing else "",
@@ -141,6 +139,15 @@ def hromada_figures(code: str, root=None, *, norm: Norm | None = None, mode: str
     return row, rows
 
 
+def _quality_counts(bundle) -> tuple[int, int, float]:
+    """Settlements of the codifier without a point, registry rows left unplaced, share of texty 2019 positions."""
+    settlements = bundle.settlements
+    n_missing = 0 if bundle.missing_settlements is None else len(bundle.missing_settlements)
+    n_unplaced = 0 if bundle.unplaced_service_points is None else len(bundle.unplaced_service_points)
+    texty = float((settlements["geometry_source"] == "texty_2019").mean()) if len(settlements) else np.nan
+    return n_missing, n_unplaced, texty
+
+
 def _best_new_point(router, settlements, service_points, norm: Norm) -> dict:
     """The one new ЦНАП point (at a settlement) that brings the most residents within the norm — the Planning
     page's suggestion with k = 1 (:func:`analysis.planning.suggest.suggest_points`)."""
@@ -160,9 +167,7 @@ def _best_new_point(router, settlements, service_points, norm: Norm) -> dict:
 def _not_evaluated(bundle) -> dict:
     """The row of a hromada without any ЦНАП point in the registry: its population, figures left empty."""
     settlements = bundle.settlements
-    n_missing = 0 if bundle.missing_settlements is None else len(bundle.missing_settlements)
-    n_unplaced = 0 if bundle.unplaced_service_points is None else len(bundle.unplaced_service_points)
-    texty = float((settlements["geometry_source"] == "texty_2019").mean()) if len(settlements) else np.nan
+    n_missing, n_unplaced, texty = _quality_counts(bundle)
     quality = {lang: "; ".join(p for p in (
         text("national.quality.no_cnap", lang),
         text("national.quality.unplaced", lang, n=n_unplaced) if n_unplaced else "",
@@ -216,12 +221,12 @@ def national_view(root=None, *, codes: Iterable[str] | None = None, norm: Norm |
     progress
         Optional ``progress(text, fraction)``.
     """
-    from analysis.sources.admin import BOUNDARIES_SIMPLIFIED, _root, hromada_index
+    from analysis.sources.admin import BOUNDARIES_SIMPLIFIED, _root
+    from analysis.sources.national import hromadas_with_boundary
 
     norm = norm or get_norm(DEFAULT_NORMS, "cnap_access")
-    index = hromada_index(root)
     if codes is None:
-        codes = index.loc[index["has_boundary"].fillna(False).astype(bool), "code"].tolist()
+        codes = hromadas_with_boundary(root)["code"].tolist()
     codes = list(dict.fromkeys(str(c).strip().upper() for c in codes))
     size = max(1, min(50, len(codes) // max(1, 4 * workers) or 1))
     chunks = [codes[i:i + size] for i in range(0, len(codes), size)]

@@ -66,6 +66,25 @@ _CATEGORY = {"M": "city", "X": "selyshche", "C": "village"}
 _CATEGORY_UK = {"M": "місто", "X": "селище", "C": "село"}
 
 
+def hromadas_with_boundary(root: str | os.PathLike | None = None) -> pd.DataFrame:
+    """The hromadas that can be loaded (they have a boundary polygon: 1,466, every one outside Crimea and the
+    exclusion zone), rows of :func:`analysis.sources.admin.hromada_index`."""
+    from analysis.sources.admin import hromada_index
+
+    index = hromada_index(root)
+    return index[index["has_boundary"].fillna(False).astype(bool)]
+
+
+def place_hromada_registry(registry: pd.DataFrame, settlements: gpd.GeoDataFrame, code: str, name_uk: str,
+                           oblast: str | None, root: str | os.PathLike | None = None, *, taxonomy=None
+                           ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """One hromada's registry rows placed at its settlements — the placement :func:`load_hromada` and
+    :func:`place_registry` both make: :func:`analysis.sources.registry.geocode_registry` with the settlements'
+    former names (:func:`analysis.sources.admin.settlement_former_names`)."""
+    return geocode_registry(registry, settlements, code, name_uk, oblast_name=oblast, taxonomy=taxonomy,
+                            aliases=settlement_former_names(code, root))
+
+
 def read_settlement_points(root: str | os.PathLike | None = None) -> pd.DataFrame:
     """``admin/settlements/settlement_points_katottg.csv`` as read: codes as strings, ``lon``/``lat`` floats (NaN
     where no source has the settlement), ``inside_hromada`` a nullable boolean."""
@@ -192,9 +211,8 @@ def load_hromada(code_or_name: str, root: str | os.PathLike | None = None, *, po
     service_points, unplaced = empty_service_points(), None
     try:
         registry = load_registry(root=root) if registry is None else registry
-        service_points, unplaced = geocode_registry(registry, settlements, code, str(info.get("name_uk", "")),
-                                                    oblast_name=info.get("oblast"),
-                                                    aliases=settlement_former_names(code, root))
+        service_points, unplaced = place_hromada_registry(registry, settlements, code, str(info.get("name_uk", "")),
+                                                          info.get("oblast"), root)
     except DataError as exc:  # no registry file, or no row for this hromada: settlements still analysable
         notes.append(str(exc))
     if not len(service_points):
@@ -226,13 +244,11 @@ def place_registry(root: str | os.PathLike | None = None, *, registry: pd.DataFr
         ``reason``); and the figures: ``n_rows``, ``n_placed``, ``share_placed``, ``n_inside_own_hromada``,
         ``share_inside_own_hromada`` (of the placed), ``n_ambiguous``, ``n_unclaimed``.
     """
-    from analysis.sources.admin import hromada_index
     from analysis.sources.taxonomy import load_taxonomy
 
     registry = load_registry(root=root) if registry is None else registry
     taxonomy = load_taxonomy()
-    index = hromada_index(root)
-    index = index[index["has_boundary"].fillna(False).astype(bool)]
+    index = hromadas_with_boundary(root)
     points = read_settlement_points(root)
     by_hromada = dict(tuple(points.groupby("hromada_katottg", sort=False)))
     centres = set(read_hromada_centres(root)["hromada_center_code"].dropna())
@@ -247,9 +263,8 @@ def place_registry(root: str | os.PathLike | None = None, *, registry: pd.DataFr
         if settlements.empty:
             continue
         try:
-            placed, unplaced = geocode_registry(registry, settlements, row.code, str(row.name_uk),
-                                                oblast_name=row.oblast, taxonomy=taxonomy,
-                                                aliases=settlement_former_names(row.code, root))
+            placed, unplaced = place_hromada_registry(registry, settlements, row.code, str(row.name_uk),
+                                                      row.oblast, root, taxonomy=taxonomy)
         except DataError:
             continue
         if len(placed):
@@ -287,12 +302,12 @@ def place_registry(root: str | os.PathLike | None = None, *, registry: pd.DataFr
         "reason": "no hromada's name or town found in the row's name or address"})], ignore_index=True)
     placed = gpd.GeoDataFrame(placed.reset_index(drop=True), geometry="geometry", crs=4326)
     placed["lon"], placed["lat"] = placed.geometry.x, placed.geometry.y
-    inside = placed["inside_hromada"].map({True: True, False: False}) if len(placed) else placed["inside_hromada"]
+    n_inside = int(placed["inside_hromada"].astype("boolean").sum())  # NA (no polygon to test) is not inside
     figures = {
         "n_rows": int(len(registry)), "n_placed": int(len(placed)),
         "share_placed": len(placed) / len(registry) if len(registry) else float("nan"),
-        "n_inside_own_hromada": int((inside == True).sum()),  # noqa: E712 - nullable
-        "share_inside_own_hromada": float((inside == True).sum() / len(placed)) if len(placed) else float("nan"),  # noqa: E712
+        "n_inside_own_hromada": n_inside,
+        "share_inside_own_hromada": n_inside / len(placed) if len(placed) else float("nan"),
         "n_ambiguous": len(ambiguous), "n_unclaimed": int(len(unclaimed)),
     }
     if progress is not None:
