@@ -8,6 +8,7 @@ from typing import Any, Iterable, Mapping, NamedTuple
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from analysis.errors import DataError
 from analysis.i18n import text
@@ -100,12 +101,17 @@ def road_density_km_per_km2(network: Any, boundary: gpd.GeoDataFrame) -> float:
     polygon = boundary.to_crs(network.metric_crs).geometry.union_all()
     if polygon.is_empty or polygon.area <= 0:
         return float("nan")
-    edges = network.edges_gdf()
-    if "oneway" in edges.columns:  # a two-way road may be stored as two directed segments: count its line once
-        key = edges.geometry.normalize().to_wkb()
-        edges = edges[~pd.Series(key, index=edges.index).duplicated().to_numpy()]
-    lines = edges.to_crs(network.metric_crs).geometry.intersection(polygon)
-    return float(lines.length.sum() / 1000.0 / (polygon.area / 1e6))
+    # segments straight from the nodes' metric coordinates; only those whose box meets the polygon's are cut
+    u, v = network.edges["u"].to_numpy(), network.edges["v"].to_numpy()
+    x, y = network.nodes["x"].to_numpy(dtype=float), network.nodes["y"].to_numpy(dtype=float)
+    west, south, east, north = polygon.bounds
+    near = ~((np.maximum(x[u], x[v]) < west) | (np.minimum(x[u], x[v]) > east)
+             | (np.maximum(y[u], y[v]) < south) | (np.minimum(y[u], y[v]) > north))
+    pairs = np.sort(np.column_stack([u[near], v[near]]), axis=1)
+    _, first = np.unique(pairs, axis=0, return_index=True)  # a two-way road stored as two segments counts once
+    u, v = pairs[first, 0], pairs[first, 1]
+    lines = shapely.linestrings(np.stack([np.column_stack([x[u], y[u]]), np.column_stack([x[v], y[v]])], axis=1))
+    return float(shapely.length(shapely.intersection(lines, polygon)).sum() / 1000.0 / (polygon.area / 1e6))
 
 
 def classify_population_source(settlements: pd.DataFrame) -> pd.Series:
