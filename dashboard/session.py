@@ -11,6 +11,13 @@ import streamlit as st
 from dashboard import cache
 
 
+def open_hromada(code: str, name_uk: str, name_en: str) -> None:
+    """Callback: make ``code`` the sidebar's hromada (adding it to the choices if the list lacks it)."""
+    extras = st.session_state.setdefault("extra_hromadas", {})
+    extras.setdefault(code, {"uk": name_uk, "en": name_en})
+    st.session_state["_hromada_value"] = code
+
+
 def uploads() -> dict:
     """``{hromada_code: {"settlements": (name, bytes), "service_points": (name, bytes), "surveys": (...)}}``."""
     return st.session_state.setdefault("user_uploads", {})

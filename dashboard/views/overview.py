@@ -7,18 +7,11 @@ import pandas as pd
 import streamlit as st
 
 from analysis.errors import DataError
-from dashboard import cache, mapview
+from dashboard import cache, mapview, session
 from dashboard.context import ctx_args, guarded, sticky_selectbox
 from dashboard.exports import download_row
 from dashboard.figures import bounds_headline, method_banner
 from dashboard.i18n import fmt_int, fmt_num, fmt_pct, tr
-
-
-def _open_hromada(code: str, name_uk: str, name_en: str) -> None:
-    """Callback: make ``code`` the sidebar's hromada (adding it to the choices if it has no demo pack)."""
-    extras = st.session_state.setdefault("extra_hromadas", {})
-    extras.setdefault(code, {"uk": name_uk, "en": name_en})
-    st.session_state["_hromada_value"] = code
 
 
 def search_box(ctx: dict) -> None:
@@ -41,7 +34,7 @@ def search_box(ctx: dict) -> None:
         choice = sticky_selectbox(st, tr("search_results", lang, n=len(hits)), list(labels), format_func=labels.get,
                                   key="overview_search_choice")
         row = hits[hits["code"] == choice].iloc[0]
-        st.button(tr("open_hromada", lang), key="overview_open", type="primary", on_click=_open_hromada,
+        st.button(tr("open_hromada", lang), key="overview_open", type="primary", on_click=session.open_hromada,
                   args=(str(row["code"]), str(row["name_uk"] or row["code"]), str(row["name_en"] or row["name_uk"])))
 
 

@@ -19,7 +19,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis.reporting.maps import base_map
-from dashboard import cache, mapview
+from dashboard import cache, mapview, session
 from dashboard.context import guarded, progress, run_page
 from dashboard.i18n import fmt_int, fmt_pct, tr
 
@@ -155,10 +155,8 @@ def render(ctx: dict) -> None:
     code = (feature.get("properties") or {}).get("hromada_katottg")
     if code in set(table["hromada_katottg"]):
         row = table[table["hromada_katottg"] == code].iloc[0]
-        from dashboard.views.overview import _open_hromada
-
         if st.button(tr("ua_open", lang, name=str(row["name_uk" if lang == "uk" else "name_en"] or row["name_uk"])),
-                     key="ua_open", on_click=_open_hromada,
+                     key="ua_open", on_click=session.open_hromada,
                      args=(str(code), str(row["name_uk"]), str(row["name_en"] or row["name_uk"]))):
             st.switch_page("views/overview.py")
     st.subheader(tr("ua_ranking", lang))
